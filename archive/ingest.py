@@ -1,0 +1,204 @@
+"""Media and consent in -> stored original, consent record, draft testimony, queued job.
+
+Ingest either stores everything or nothing: a rejected file leaves no row and
+no byte behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils.text import slugify
+
+from archive.errors import IngestError
+from archive.models import (
+    AccessLevel,
+    ArchiveIndexPage,
+    ConsentRecord,
+    MediaAsset,
+    Storyteller,
+    TestimonyPage,
+    Transcript,
+)
+from transcription import media as media_tools
+from transcription.errors import MediaError
+
+logger = logging.getLogger(__name__)
+
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass(frozen=True)
+class ConsentDetails:
+    """What the storyteller agreed to, as given at ingest."""
+
+    access_level: str
+    form_version: str = ""
+    form_language: str = ""
+    method: str = "signed_form"
+    witness: str = ""
+
+
+@dataclass(frozen=True)
+class TestimonyDetails:
+    title: str
+    storyteller_name: str
+    is_pseudonym: bool = True
+    summary: str = ""
+    recorded_on: date | None = None
+    place: str = ""
+    language: str | None = None
+    slug: str = ""  # derived from the title when empty
+
+
+def testimony_ingest(
+    *,
+    source: Path,
+    filename: str,
+    details: TestimonyDetails,
+    consent: ConsentDetails,
+    parent: ArchiveIndexPage | None = None,
+    model: str | None = None,
+) -> Transcript:
+    """Store `source` as a new draft testimony and return its queued transcript job.
+
+    Raises IngestError (nothing stored) when the details are invalid or the
+    file is empty, too large or not playable media.
+    """
+    _validate(details, consent)
+    display_name = safe_display_name(filename)
+    info = _check_media(source, display_name)
+    digest = _sha256(source)
+    parent = parent or _archive_index()
+
+    media: MediaAsset | None = None
+    try:
+        with transaction.atomic():
+            storyteller = Storyteller.objects.create(
+                public_name=details.storyteller_name, is_pseudonym=details.is_pseudonym
+            )
+            consent_record = ConsentRecord.objects.create(
+                storyteller=storyteller,
+                access_level=consent.access_level,
+                form_version=consent.form_version,
+                form_language=consent.form_language,
+                method=consent.method,
+                witness=consent.witness,
+            )
+            page = TestimonyPage(
+                title=details.title,
+                slug=_unique_slug(parent, details.slug or details.title),
+                summary=details.summary,
+                storyteller=storyteller,
+                consent=consent_record,
+                recorded_on=details.recorded_on,
+                place=details.place,
+                languages=details.language or "",
+                live=False,
+            )
+            parent.add_child(instance=page)
+            page.save_revision()
+            media = MediaAsset(
+                testimony=page,
+                original_filename=display_name,
+                sha256=digest,
+                size_bytes=info.size_bytes,
+                duration=info.duration,
+                format_name=info.format_name,
+                audio_codec=info.audio_codec or "",
+                video_codec=info.video_codec or "",
+            )
+            with source.open("rb") as handle:
+                media.original.save(display_name, File(handle), save=False)
+            media.save()
+            return Transcript.objects.create(
+                media=media,
+                model=model or settings.TRANSCRIPTION_MODEL,
+                parameters={"language": details.language} if details.language else {},
+            )
+    except Exception:
+        # The database rolled back; the stored file must go too.
+        if media is not None and media.original.name:
+            media.original.storage.delete(media.original.name)
+        raise
+
+
+def safe_display_name(filename: str) -> str:
+    """The uploader's filename, reduced to something safe to show and log.
+
+    Stored paths never use it (see MediaAsset), but it still appears in the
+    admin: no directories, no control characters, a bounded length.
+    """
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    return name[:200] or "recording"
+
+
+def _validate(details: TestimonyDetails, consent: ConsentDetails) -> None:
+    if not details.title.strip():
+        raise IngestError("A testimony needs a title.")
+    if len(details.title) > 255:
+        raise IngestError("The title is longer than 255 characters.")
+    if not details.storyteller_name.strip():
+        raise IngestError("A testimony needs the storyteller's public name or pseudonym.")
+    if consent.access_level not in AccessLevel.values:
+        choices = ", ".join(AccessLevel.values)
+        raise IngestError(f"Unknown access level {consent.access_level!r}: use one of {choices}.")
+    if details.language is not None and not _LANGUAGE.match(details.language):
+        raise IngestError(
+            f"Language {details.language!r} is not a two-letter ISO 639-1 code such as en or es."
+        )
+
+
+def _check_media(source: Path, display_name: str) -> media_tools.MediaInfo:
+    if not source.is_file():
+        raise IngestError(f"{display_name}: no such file.")
+    size = source.stat().st_size
+    if size == 0:
+        raise IngestError(f"{display_name}: the file is empty.")
+    limit = settings.TESTIMONIO_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise IngestError(
+            f"{display_name}: the file is {_megabytes(size)}; the limit is {_megabytes(limit)}."
+        )
+    try:
+        return media_tools.probe(source)
+    except MediaError as e:
+        raise IngestError(f"{display_name}: {e}") from e
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024**2:.1f} MB"
+
+
+def _sha256(source: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _archive_index() -> ArchiveIndexPage:
+    index = ArchiveIndexPage.objects.first()
+    if index is None:
+        raise IngestError("The archive has no index page yet: run `python manage.py migrate`.")
+    return index
+
+
+def _unique_slug(parent: ArchiveIndexPage, title: str) -> str:
+    base = slugify(title, allow_unicode=False)[:60] or "testimony"
+    taken = set(parent.get_children().values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

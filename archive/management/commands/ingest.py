@@ -1,0 +1,73 @@
+"""python manage.py ingest FILE --title T --storyteller NAME --access LEVEL [--language xx] [--publish] [--json]"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from archive.errors import ArchiveError
+from archive.ingest import ConsentDetails, TestimonyDetails, testimony_ingest
+from archive.models import AccessLevel
+from archive.pipeline import transcript_process
+from archive.progress import ProgressLine
+from archive.publishing import testimony_publish
+
+
+class Command(BaseCommand):
+    help = "Store a recording with its consent, transcribe it, tag it and index it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--storyteller", required=True, help="Public name or pseudonym.")
+        parser.add_argument("--access", required=True, choices=AccessLevel.values)
+        parser.add_argument("--language", help="ISO 639-1 code; detected when not given.")
+        parser.add_argument("--model", help="Whisper model (default: TRANSCRIPTION_MODEL).")
+        parser.add_argument("--publish", action="store_true")
+        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source: Path = options["file"]
+        try:
+            transcript = testimony_ingest(
+                source=source,
+                filename=source.name,
+                details=TestimonyDetails(
+                    title=options["title"],
+                    storyteller_name=options["storyteller"],
+                    language=options["language"],
+                ),
+                consent=ConsentDetails(access_level=options["access"]),
+                model=options["model"],
+            )
+            testimony = transcript.media.testimony
+            transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
+            if options["publish"]:
+                testimony = testimony_publish(testimony=testimony)
+        except ArchiveError as e:
+            raise CommandError(str(e)) from e
+
+        transcript.refresh_from_db()
+        url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + testimony.site_path
+        result = {
+            "id": testimony.pk,
+            "title": testimony.title,
+            "url": url,
+            "live": testimony.live,
+            "language": transcript.language,
+            "segments": transcript.segments.count(),
+            "themes": sorted(link.theme.slug for link in testimony.theme_links.all()),
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+        else:
+            state = "published" if testimony.live else "draft"
+            self.stdout.write(f"Testimony {result['id']} ({state}): {url}")
+            self.stdout.write(
+                f"{result['segments']} segments in {result['language']}; "
+                f"themes: {', '.join(result['themes']) or 'none'}"
+            )

@@ -1,0 +1,23 @@
+"""The archive's domain: who told what, under what consent, and who may see it."""
+
+from archive.models.consent import AccessLevel, ConsentRecord
+from archive.models.media import MediaAsset
+from archive.models.storyteller import Storyteller
+from archive.models.testimony import ArchiveIndexPage, TestimonyPage, TestimonyTheme, ThemeStatus
+from archive.models.themes import Theme
+from archive.models.transcript import Segment, Transcript, TranscriptStatus
+
+__all__ = [
+    "AccessLevel",
+    "ArchiveIndexPage",
+    "ConsentRecord",
+    "MediaAsset",
+    "Segment",
+    "Storyteller",
+    "TestimonyPage",
+    "TestimonyTheme",
+    "Theme",
+    "ThemeStatus",
+    "Transcript",
+    "TranscriptStatus",
+]

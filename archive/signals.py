@@ -1,0 +1,11 @@
+"""Signals the archive sends so others (search) can follow without being imported.
+
+Each is sent with `testimony=<TestimonyPage>`.
+"""
+
+from django.dispatch import Signal
+
+# A transcript finished (or was corrected): its segments changed.
+transcript_ready = Signal()
+# Consent changed in a way that may hide or show the testimony (level, withdrawal).
+consent_changed = Signal()

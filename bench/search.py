@@ -1,0 +1,266 @@
+"""Search backend benchmark: indexing rate, index size and query latency.
+
+    python bench/search.py [--segments 100000 1000000] [--backend sqlite]
+
+Generates English and Spanish transcript segments from word lists (with the
+thesaurus phrases of DESIGN.md mixed in), indexes them into a fresh backend
+in a temporary folder, then times a fixed mix of 200 queries (words,
+phrases, exclusions, theme filters and browses) with facets and highlights.
+Needs no Django. Figures go to stdout; nothing here is a test assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from search.backends.base import SearchBackend, SegmentDocument  # noqa: E402
+from search.query import Query, parse_query  # noqa: E402
+
+BATCH = 5_000
+SEGMENTS_PER_TESTIMONY = 150
+QUERY_COUNT = 200
+
+THEMES = [
+    "secure-communities", "ice-detainer", "courthouse-arrest", "transfer-to-ice",
+    "prior-removal-order", "expedited-removal", "immigration-detention", "deportation",
+    "retaliatory-arrest", "dual-arrest", "arrest-after-calling-police", "plea-pressure",
+    "bail-blocked-by-hold", "profiling-of-trans-women", "coerced-convictions",
+    "domestic-violence", "human-trafficking", "coercion-by-older-partner", "dvsja",
+    "vacatur", "family-separation", "children-and-custody", "pregnancy-in-custody",
+    "nursing-infants", "contact-across-borders", "pardon-and-clemency", "vawa", "u-visa",
+    "t-visa", "asylum", "appeal-of-removal", "access-to-counsel", "lgbtq",
+    "southeast-asian-refugees", "latin-american-migrants", "education-in-prison",
+    "work-and-caregiving", "mental-health", "community-leadership",
+]  # fmt: skip
+
+PHRASES_EN = [
+    "secure communities", "fingerprints sent at booking", "ice detainer", "hold request",
+    "courthouse arrest", "home arrest", "transferred to ice at release", "prior removal order",
+    "expedited removal", "immigration detention", "county jail under contract",
+    "deportation and exile", "retaliatory arrest", "false allegations", "mandatory arrest",
+    "called the police for help", "plea deal", "immigration consequences", "could not post bail",
+    "ice hold", "sex worker", "domestic violence", "human trafficking", "older partner",
+    "survivors justice act", "vacating convictions", "family separation", "family court",
+    "custody of my children", "gave birth in custody", "nursing my baby", "daily video calls",
+    "pardon from the governor", "clemency", "vawa self petition", "u visa", "t visa",
+    "asylum", "appeal of removal", "no lawyer", "unrepresented", "transgender woman",
+    "men's jail", "khmer rouge", "cambodian community", "vietnamese community",
+    "repatriation agreement", "ged in prison", "college degree", "mental health treatment",
+    "testified before the legislature", "community leader",
+]  # fmt: skip
+
+PHRASES_ES = [
+    "separación familiar", "orden de deportación", "trata de personas", "violencia doméstica",
+    "arresto en represalia", "comunidades seguras", "retención de inmigración",
+    "centro de detención", "sin abogado", "mis hijos", "la corte familiar", "fianza",
+    "solicitud de asilo", "visa u", "visa t", "perdón del gobernador", "videollamadas diarias",
+    "di a luz bajo custodia", "mujer trans", "cárcel de hombres", "antecedentes penales",
+    "la migra", "me deportaron", "salud mental", "líder comunitaria",
+]  # fmt: skip
+
+WORDS_EN = """
+i the and to was a my me of that it in they he she we you not for on with but so had
+were what when there just because all would could then like from know said about out
+no them his her at this be is one time go went got home back said told didn't couldn't
+mother father brother sister son daughter husband wife children kids baby family friend
+police officer judge lawyer guard officers court jail prison cell bus van plane border
+country city house apartment street school church work job factory restaurant kitchen
+night morning day week month year years days hours minutes later before after again
+afraid scared angry tired sick hungry cold alone crying quiet safe strong hope pray
+asked said called paid signed waited moved learned worked cooked cleaned drove walked
+arrested detained released transferred deported charged sentenced convicted pleaded
+english spanish papers paper documents letter phone call number name fingerprints
+hearing case charge record visa card permit green application interview appointment
+money rent bills dollars thousand hundred first second last every never always only
+""".split()
+
+WORDS_ES = """
+yo el la los las y de que en un una mi me no se lo por con para pero porque cuando
+era fue estaba tenía había dijo dije fuimos vino vine sabía quería podía pude nunca
+madre padre hermano hermana hijo hija esposo esposa niños familia amiga amigo bebé
+policía oficial juez abogado guardia corte cárcel prisión celda autobús frontera país
+ciudad casa calle escuela iglesia trabajo fábrica cocina noche mañana día semana mes
+año años días horas miedo sola cansada enferma hambre frío esperanza rezaba llorando
+pregunté llamé pagué firmé esperé trabajé limpié manejé caminé detuvieron soltaron
+trasladaron deportaron acusaron condenaron papeles documentos carta teléfono nombre
+huellas audiencia caso cargo permiso solicitud entrevista cita dinero renta dólares
+mil cien primera última siempre solamente otra vez después antes todavía ahora
+""".split()
+
+NAMES = """
+Ana María Lucía Rosa Carmen Elena Sofía Marisol Guadalupe Yesenia Sokha Chanthy Vuong
+Linh Thuy Kim Daniel José Luis Carlos Miguel Juan Pedro Samuel Tomás Andrés Ramón
+""".split()
+
+PLACES = ["New York", "Los Angeles", "Houston", "Chicago", "El Paso", "Oakland", "Lowell"]
+
+
+class Vocabulary:
+    """Words drawn with a Zipf-like frequency, as speech has."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        weights = [1.0 / (rank + 1) for rank in range(len(words))]
+        self.cumulative = list(itertools.accumulate(weights))
+
+    def sample(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.words, cum_weights=self.cumulative, k=k)
+
+
+def generate(count: int, seed: int = 7) -> Iterator[SegmentDocument]:
+    rng = random.Random(seed)
+    vocabularies = {"en": Vocabulary(WORDS_EN), "es": Vocabulary(WORDS_ES)}
+    phrases = {"en": PHRASES_EN, "es": PHRASES_ES}
+    levels = ["public"] * 7 + ["researchers"] * 2 + ["staff"]
+    testimony_id = 0
+    for segment_id in range(1, count + 1):
+        if (segment_id - 1) % SEGMENTS_PER_TESTIMONY == 0:
+            testimony_id += 1
+            language = "es" if rng.random() < 0.35 else "en"
+            access_level = rng.choice(levels)
+            testimony_themes = tuple(rng.sample(THEMES, rng.randint(1, 3)))
+            name = rng.choice(NAMES)
+            title = f"{name}: {rng.choice(phrases[language])}"
+            clock = 0.0
+        words = vocabularies[language].sample(rng, rng.randint(12, 38))
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            words.insert(rng.randrange(len(words) + 1), rng.choice(phrases[language]))
+        sentence = " ".join(words)
+        duration = round(rng.uniform(4.0, 14.0), 2)
+        extra = tuple(rng.sample(THEMES, rng.choice((0, 0, 0, 1, 2))))
+        yield SegmentDocument(
+            segment_id=segment_id,
+            testimony_id=testimony_id,
+            title=title,
+            url=f"/testimonies/{testimony_id}/",
+            start=clock,
+            end=clock + duration,
+            text=sentence[0].upper() + sentence[1:] + ".",
+            language=language,
+            themes=tuple(dict.fromkeys(testimony_themes + extra)),
+            access_level=access_level,
+            storyteller=name,
+            place=rng.choice(PLACES),
+            year=rng.randint(1995, 2024),
+        )
+        clock += duration
+
+
+def query_mix(seed: int = 11) -> list[tuple[Query, frozenset[str]]]:
+    rng = random.Random(seed)
+    content_en = WORDS_EN[60:]
+    content_es = WORDS_ES[40:]
+    asks = [
+        frozenset({"public"}),
+        frozenset({"public"}),
+        frozenset({"public", "researchers"}),
+        frozenset({"public", "researchers", "staff"}),
+    ]
+    texts: list[tuple[str, dict[str, list[str]]]] = []
+    for _ in range(50):
+        texts.append((rng.choice(content_en + content_es), {}))
+    for _ in range(40):
+        pool = rng.choice((content_en, content_es))
+        texts.append((" ".join(rng.sample(pool, 2)), {}))
+    for _ in range(45):
+        texts.append((f'"{rng.choice(PHRASES_EN + PHRASES_ES)}"', {}))
+    for _ in range(25):
+        texts.append((f"{rng.choice(content_en)} -{rng.choice(content_en)}", {}))
+    for _ in range(25):
+        word = rng.choice(content_en + content_es)
+        texts.append((word, {"themes": [rng.choice(THEMES)]}))
+    for _ in range(10):
+        texts.append(("", {"themes": [rng.choice(THEMES)], "languages": ["es"]}))
+    for _ in range(5):
+        texts.append(("bail", {"languages": ["en"]}))
+    assert len(texts) == QUERY_COUNT
+    rng.shuffle(texts)
+    return [(parse_query(text, **filters), rng.choice(asks)) for text, filters in texts]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def make_backend(name: str, folder: Path) -> SearchBackend:
+    if name == "sqlite":
+        from search.backends.sqlite import SearchBackend as SQLiteBackend
+
+        return SQLiteBackend({"PATH": str(folder / "search.sqlite3")})
+    raise SystemExit(f"unknown backend {name!r}; available: sqlite")
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+
+
+def run(count: int, backend_name: str, folder: Path) -> None:
+    backend = make_backend(backend_name, folder)
+    documents = generate(count)
+    started = time.perf_counter()
+    indexed = 0
+    while batch := list(itertools.islice(documents, BATCH)):
+        indexed += backend.index_segments(batch)
+    elapsed = time.perf_counter() - started
+    # Generation happens inside the timed loop, so the rate is a lower bound.
+    print(f"\n== {backend_name}: {count:,} segments")
+    print(f"indexed {indexed:,} in {elapsed:.1f} s: {indexed / elapsed:,.0f} segments/s")
+    print(f"index size {folder_size(folder) / 1e6:,.1f} MB")
+
+    queries = query_mix()
+    for query, levels in queries[:10]:
+        backend.search(query, access_levels=levels)
+    timings: list[tuple[float, Query, int]] = []
+    for query, levels in queries:
+        start = time.perf_counter()
+        results = backend.search(query, access_levels=levels, limit=20)
+        took = (time.perf_counter() - start) * 1000
+        assert all(hit.snippet_html for hit in results.hits)
+        timings.append((took, query, results.total))
+    latencies = [took for took, _, _ in timings]
+    print(
+        f"{len(latencies)} queries: p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms, "
+        f"mean {statistics.fmean(latencies):.1f} ms"
+    )
+    print("slowest:")
+    for took, query, total in sorted(timings, key=lambda row: row[0], reverse=True)[:5]:
+        shown = query.terms + tuple(" ".join(p) for p in query.phrases)
+        print(
+            f"  {took:7.1f} ms  total {total:>8,}  terms={shown} "
+            f"not={query.exclusions} themes={query.themes} languages={query.languages}"
+        )
+    backend.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite"])
+    parser.add_argument("--dir", type=Path, help="where to build the index (default: a temp dir)")
+    args = parser.parse_args()
+    for count in args.segments:
+        if args.dir:
+            folder = args.dir / f"{args.backend}-{count}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for path in folder.iterdir():
+                path.unlink()
+            run(count, args.backend, folder)
+        else:
+            with tempfile.TemporaryDirectory(prefix="testimonio-bench-") as tmp:
+                run(count, args.backend, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from archive import views as archive_views
+from search import views as search_views
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("search/", search_views.search_page, name="search"),
+    path("media/<uuid:key>/", archive_views.media_web, name="media-web"),
+    path("", include(wagtail_urls)),
+]

@@ -1,0 +1,46 @@
+"""Archive objects -> index documents. Pure reads; the access decision is archive.access's."""
+
+from __future__ import annotations
+
+from archive import access
+from archive.models import TestimonyPage, ThemeStatus
+from search.backends.base import SegmentDocument
+
+
+def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
+    """The documents to index for `testimony`: none unless it may appear outside the admin."""
+    if not access.is_publishable(testimony):
+        return []
+    transcript = testimony.current_transcript
+    if transcript is None:
+        return []
+
+    links = list(testimony.theme_links.select_related("theme"))
+    rejected = {link.theme.slug for link in links if link.status == ThemeStatus.REJECTED}
+    accepted = {link.theme.slug for link in links if link.status == ThemeStatus.ACCEPTED}
+    url = testimony.site_path
+    language = transcript.language or (testimony.language_codes or [""])[0]
+    common = {
+        "testimony_id": testimony.pk,
+        "title": testimony.title,
+        "url": url,
+        "language": language,
+        "access_level": testimony.consent.access_level,
+        "storyteller": access.display_name(None, testimony),
+        "place": testimony.place,
+        "year": testimony.recorded_on.year if testimony.recorded_on else None,
+    }
+    documents = []
+    for segment in transcript.segments.prefetch_related("themes"):
+        segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
+        documents.append(
+            SegmentDocument(
+                segment_id=segment.pk,
+                start=segment.start,
+                end=segment.end,
+                text=segment.text,
+                themes=tuple(sorted(segment_themes | accepted)),
+                **common,
+            )
+        )
+    return documents

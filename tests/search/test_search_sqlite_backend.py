@@ -1,0 +1,153 @@
+"""What the SQLite backend and the backend loader do beyond the shared contract."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search.backends import get_backend, reset_backends
+from search.backends.base import Hit, SearchUnavailable, SegmentDocument
+from search.backends.sqlite import SearchBackend as SQLiteBackend
+from search.backends.sqlite import fts5_match_expression
+from search.query import Query, parse_query
+
+
+def document(segment_id: int, text: str, testimony_id: int = 1) -> SegmentDocument:
+    return SegmentDocument(
+        segment_id=segment_id,
+        testimony_id=testimony_id,
+        title="A testimony",
+        url=f"/t/{testimony_id}/",
+        start=float(segment_id),
+        end=float(segment_id) + 5,
+        text=text,
+        language="en",
+        themes=("detention",),
+        access_level="public",
+    )
+
+
+def hit(url: str, start: float) -> Hit:
+    return Hit(1, 1, "t", url, start, start + 1, "", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/t/1/", "/t/1/?t=125"),
+        ("/t/1/?lang=es", "/t/1/?lang=es&t=125"),
+        ("/t/1/#transcript", "/t/1/?t=125#transcript"),
+    ],
+)
+def test_player_url_adds_the_second_to_any_url(url: str, expected: str) -> None:
+    assert hit(url, 125.9).player_url == expected
+
+
+def test_every_word_is_quoted_for_fts5() -> None:
+    query = Query(terms=('he said "no"', "or"), phrases=(("ice", "hold"),), exclusions=("not",))
+    assert fts5_match_expression(query) == (
+        '("he said ""no""" AND "or" AND "ice hold") NOT ("not")'
+    )
+    assert fts5_match_expression(parse_query("", languages=["en"])) is None
+
+
+def test_index_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "index" / "search.sqlite3"
+    backend = SQLiteBackend({"PATH": str(path)})
+    backend.index_segments([document(1, "held at the county jail")])
+    backend.close()
+
+    reopened = SQLiteBackend({"PATH": str(path)})
+    results = reopened.search(parse_query("county"), access_levels={"public"})
+    assert [h.segment_id for h in results.hits] == [1]
+    reopened.close()
+
+
+def test_unusable_path_is_search_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(SearchUnavailable, match="Cannot open the search index") as excinfo:
+        SQLiteBackend({"PATH": str(tmp_path)})  # a directory, not a file
+    assert excinfo.value.__cause__ is not None
+
+
+def test_a_closed_index_is_search_unavailable_not_a_crash() -> None:
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    backend.close()
+    with pytest.raises(SearchUnavailable, match="could not search"):
+        backend.search(parse_query("jail"), access_levels={"public"})
+
+
+def test_foreign_file_is_search_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "search.sqlite3"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(SearchUnavailable):
+        SQLiteBackend({"PATH": str(path)})
+
+
+def test_threads_share_one_backend(tmp_path: Path) -> None:
+    backend = SQLiteBackend({"PATH": str(tmp_path / "s.sqlite3")})
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(30):
+                segment_id = worker * 1000 + i
+                backend.index_segments([document(segment_id, f"jail word{worker}", worker)])
+                backend.search(parse_query("jail"), access_levels={"public"})
+        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert backend.count() == 120
+    backend.close()
+
+
+# -- get_backend: needs settings, not a database ------------------------------
+
+
+@pytest.fixture
+def search_settings(tmp_path: Path) -> Iterator[None]:
+    from django.conf import settings
+    from django.test import override_settings
+
+    if not settings.configured:
+        settings.configure()
+    reset_backends()
+    with override_settings(
+        SEARCH_BACKENDS={
+            "default": {"BACKEND": "search.backends.sqlite", "PATH": str(tmp_path / "a.db")},
+            "by_class": {
+                "BACKEND": "search.backends.sqlite.SearchBackend",
+                "PATH": ":memory:",
+            },
+            "missing": {"BACKEND": "search.backends.nonexistent"},
+            "not_a_backend": {"BACKEND": "search.query.Query"},
+        }
+    ):
+        yield
+    reset_backends()
+
+
+@pytest.mark.usefixtures("search_settings")
+def test_backend_is_chosen_by_setting_and_made_once(tmp_path: Path) -> None:
+    backend = get_backend()
+    assert isinstance(backend, SQLiteBackend)
+    assert backend.path == str(tmp_path / "a.db")
+    assert get_backend("default") is backend
+    assert isinstance(get_backend("by_class"), SQLiteBackend)
+
+
+@pytest.mark.usefixtures("search_settings")
+@pytest.mark.parametrize("alias", ["missing", "not_a_backend", "no-such-alias"])
+def test_misconfigured_backend_is_improperly_configured(alias: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        get_backend(alias)

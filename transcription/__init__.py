@@ -1,0 +1,1 @@
+"""Sound -> timed text. Knows nothing about the archive that uses it."""
