@@ -173,7 +173,9 @@ def _check_media(source: Path, display_name: str) -> media_tools.MediaInfo:
     try:
         return media_tools.probe(source)
     except MediaError as e:
-        raise IngestError(f"{display_name}: {e}") from e
+        # ffmpeg's words name the file on disk (a temporary name for uploads):
+        # show the person the name they gave it.
+        raise IngestError(str(e).replace(source.name, display_name)) from e
 
 
 def _megabytes(size: int) -> str:

@@ -117,6 +117,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Never a public media directory: MEDIA_URL is deliberately unset and every
 # media byte goes through a view that asks archive.access.
 MEDIA_ROOT = env_path("TESTIMONIO_MEDIA_ROOT", VAR_DIR / "media")

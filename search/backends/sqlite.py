@@ -301,7 +301,9 @@ class SearchBackend(BaseSearchBackend):
         match = fts5_match_expression(query)
         where, params = self._filters(query, access_levels)
         if match is not None:
-            source = "segments_fts JOIN segments s ON s.segment_id = segments_fts.rowid"
+            # CROSS JOIN pins the full-text index as the outer loop; left free,
+            # the planner may walk segments by language and run MATCH per row.
+            source = "segments_fts CROSS JOIN segments s ON s.segment_id = segments_fts.rowid"
             where = f"segments_fts MATCH ? AND {where}"
             params = [match, *params]
             columns = (

@@ -47,7 +47,11 @@ class Command(BaseCommand):
             self.stderr.write(f"{path.name}: {kind}, {info.duration:.1f} s; model {model}")
             with tempfile.TemporaryDirectory(prefix="testimonio-transcribe-") as tmp:
                 audio = normalise_audio(path, Path(tmp) / "audio.wav")
-                engine = get_engine(model)
+                engine = get_engine(
+                    model,
+                    device=getattr(settings, "TRANSCRIPTION_DEVICE", "cpu"),
+                    compute_type=getattr(settings, "TRANSCRIPTION_COMPUTE_TYPE", "int8"),
+                )
                 result = engine.transcribe(
                     audio, language=options["language"], progress=self._progress
                 )

@@ -1,0 +1,51 @@
+# Testimonio: `make run` serves the archive on its embedded defaults with demo
+# content; `make test` runs the whole test suite. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-deps lint check clean
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	bin/serve
+
+test: install
+	$(BIN)/python -m pytest
+
+install: system-deps $(STAMP)
+
+# ffmpeg (media), espeak-ng (demo and test speech) and Chromium (browser tests)
+# come from Debian where we may install them; elsewhere ffmpeg comes from the
+# imageio-ffmpeg wheel and the checks say what is missing.
+system-deps:
+	@missing=""; \
+	for tool in ffmpeg ffprobe espeak-ng chromium; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing from Debian:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng chromium >/dev/null; \
+	  else \
+	    echo "Missing:$$missing. Install them with your package manager (ffmpeg, espeak-ng, chromium);"; \
+	    echo "ffmpeg alone can come from PyPI: pip install 'imageio-ffmpeg'."; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet ".[test]"
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var build *.egg-info
