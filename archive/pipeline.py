@@ -159,7 +159,9 @@ def _suggest_themes(transcript: Transcript) -> None:
     for slug, count in counts.items():
         link = existing.get(slug)
         if link is None:
-            TestimonyTheme.objects.create(testimony=testimony, theme=themes[slug], segment_count=count)
+            TestimonyTheme.objects.create(
+                testimony=testimony, theme=themes[slug], segment_count=count
+            )
         elif link.segment_count != count:
             # The editor's accept/reject stays; only the evidence count moves.
             link.segment_count = count

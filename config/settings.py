@@ -23,7 +23,9 @@ VAR_DIR = env_path("TESTIMONIO_VAR_DIR", BASE_DIR / "var" / ("test" if TESTING e
 DEBUG = env_bool("DJANGO_DEBUG", True)
 # The embedded default is a single-machine install bound to localhost; any
 # deployment with DEBUG off must provide its own secret.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-embedded-default-only-for-localhost" if DEBUG else "")
+SECRET_KEY = env_str(
+    "DJANGO_SECRET_KEY", "insecure-embedded-default-only-for-localhost" if DEBUG else ""
+)
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 

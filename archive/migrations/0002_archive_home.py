@@ -12,7 +12,9 @@ def create_archive_home(apps, schema_editor):
 
     Page.objects.filter(depth=2, content_type__model="page").delete()
     root = Page.objects.get(depth=1)
-    content_type, _ = ContentType.objects.get_or_create(model="archiveindexpage", app_label="archive")
+    content_type, _ = ContentType.objects.get_or_create(
+        model="archiveindexpage", app_label="archive"
+    )
     locale = Locale.objects.first()
     home = ArchiveIndexPage.objects.create(
         title="Testimonio",

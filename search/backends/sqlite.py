@@ -1,11 +1,15 @@
 """SQLite FTS5 search backend: the embedded default, needing no service.
 
 Layout: ``segments`` holds one row per segment (the FTS5 table reads its
-text from there as external content, so nothing is stored twice),
-``segment_themes`` one row per (segment, theme), and ``segments_fts`` the
-full-text index, kept in step by triggers. Facets are GROUP BY queries over
-the matched rowids, so every count sees exactly the access filter the hits
-see.
+text from there as external content, so nothing is stored twice; its
+``themes`` column is the slugs space-delimited, `` a b ``), ``segment_themes``
+one row per (segment, theme) so a theme browse can start from an index, and
+``segments_fts`` the full-text index, kept in step by triggers.
+
+A search is two statements over the same WHERE clause: one GROUP BY
+(language, theme set) that yields the total and both facets in a single pass
+over the matched rows, and one ranked, limited page of hits. Every number
+therefore sees exactly the access filter the hits see.
 
 Params: ``{"PATH": "/var/lib/testimonio/search.sqlite3"}``; ``":memory:"``
 gives a private in-memory index (tests).
@@ -17,6 +21,7 @@ import html
 import sqlite3
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +53,8 @@ CREATE TABLE IF NOT EXISTS segments (
     access_level TEXT NOT NULL,
     storyteller TEXT NOT NULL DEFAULT '',
     place TEXT NOT NULL DEFAULT '',
-    year INTEGER
+    year INTEGER,
+    themes TEXT NOT NULL DEFAULT ' '
 );
 CREATE INDEX IF NOT EXISTS segments_testimony ON segments (testimony_id);
 CREATE INDEX IF NOT EXISTS segments_language ON segments (language, access_level);
@@ -86,13 +92,14 @@ PRAGMA user_version = 1;
 
 _UPSERT = """
 INSERT INTO segments (segment_id, testimony_id, title, url, start, "end", text, language,
-                      access_level, storyteller, place, year)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      access_level, storyteller, place, year, themes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (segment_id) DO UPDATE SET
     testimony_id = excluded.testimony_id, title = excluded.title, url = excluded.url,
     start = excluded.start, "end" = excluded."end", text = excluded.text,
     language = excluded.language, access_level = excluded.access_level,
-    storyteller = excluded.storyteller, place = excluded.place, year = excluded.year
+    storyteller = excluded.storyteller, place = excluded.place, year = excluded.year,
+    themes = excluded.themes
 """
 
 _TEXT_CLEANUP = {_MARK_OPEN: " ", _MARK_CLOSE: " "}
@@ -149,9 +156,18 @@ def _leading_words_html(text: str) -> str:
     return html.escape(shown, quote=False)
 
 
-def _facet(rows: Sequence[tuple[str, int]]) -> tuple[FacetCount, ...]:
+def _theme_set(themes: Sequence[str]) -> str:
+    """Themes as one delimited string, so ``instr(themes, ' slug ')`` tests membership."""
+    for theme in themes:
+        if not theme or any(char.isspace() for char in theme):
+            raise ValueError(f"Theme slug {theme!r} is empty or contains whitespace.")
+    return " " + " ".join(sorted(set(themes))) + " "
+
+
+def _facet(counts: Counter[str]) -> tuple[FacetCount, ...]:
     return tuple(
-        FacetCount(value, count) for value, count in sorted(rows, key=lambda r: (-r[1], r[0]))
+        FacetCount(value, count)
+        for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     )
 
 
@@ -185,7 +201,7 @@ class SearchBackend(BaseSearchBackend):
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA mmap_size = 1073741824")
         (version,) = conn.execute("PRAGMA user_version").fetchone()
         if version not in (0, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(
@@ -240,6 +256,7 @@ class SearchBackend(BaseSearchBackend):
                 doc.storyteller,
                 doc.place,
                 doc.year,
+                _theme_set(doc.themes),
             )
             for doc in documents
         ]
@@ -275,7 +292,9 @@ class SearchBackend(BaseSearchBackend):
 
     # -- reads --------------------------------------------------------------
 
-    def _filters(self, query: Query, access_levels: frozenset[str]) -> tuple[str, list[object]]:
+    def _filters(
+        self, query: Query, access_levels: frozenset[str], *, browse: bool
+    ) -> tuple[str, list[object]]:
         """SQL conditions on ``s`` (segments) for access, language, themes, exclusions."""
         levels = sorted(access_levels)
         clauses = [f"s.access_level IN ({', '.join('?' * len(levels))})"]
@@ -283,12 +302,15 @@ class SearchBackend(BaseSearchBackend):
         if query.languages:
             clauses.append(f"s.language IN ({', '.join('?' * len(query.languages))})")
             params.extend(query.languages)
-        for theme in query.themes:
-            clauses.append(
-                "s.segment_id IN (SELECT segment_id FROM segment_themes WHERE theme = ?)"
-            )
+        for index, theme in enumerate(query.themes):
+            if browse and index == 0:
+                # The browse starts from this theme's index entries (see _search).
+                clauses.append("t0.theme = ?")
+            else:
+                clauses.append("instr(s.themes, ?) > 0")
+                theme = f" {theme} "
             params.append(theme)
-        if not query.has_text and query.exclusions:
+        if browse and query.exclusions:
             clauses.append(
                 "s.segment_id NOT IN (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?)"
             )
@@ -299,10 +321,11 @@ class SearchBackend(BaseSearchBackend):
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
         match = fts5_match_expression(query)
-        where, params = self._filters(query, access_levels)
+        where, params = self._filters(query, access_levels, browse=match is None)
+        # CROSS JOIN pins the outer loop: the full-text index for a text search
+        # (left free, the planner may walk segments by language and run MATCH
+        # per row), the first theme's index entries for a theme browse.
         if match is not None:
-            # CROSS JOIN pins the full-text index as the outer loop; left free,
-            # the planner may walk segments by language and run MATCH per row.
             source = "segments_fts CROSS JOIN segments s ON s.segment_id = segments_fts.rowid"
             where = f"segments_fts MATCH ? AND {where}"
             params = [match, *params]
@@ -311,26 +334,24 @@ class SearchBackend(BaseSearchBackend):
                 "-rank"
             )
             order = "rank, s.segment_id"
+        elif query.themes:
+            source = "segment_themes t0 CROSS JOIN segments s ON s.segment_id = t0.segment_id"
+            columns = "s.text, 0.0"
+            order = "s.segment_id"
         else:
             source = "segments s"
             columns = "s.text, 0.0"
-            order = "s.testimony_id, s.start, s.segment_id"
+            order = "s.segment_id"
 
         with self._connection("search") as conn:
-            languages = conn.execute(
-                f"SELECT s.language, COUNT(*) FROM {source} WHERE {where} "  # noqa: S608
-                "GROUP BY s.language",
+            groups = conn.execute(
+                f"SELECT s.language, s.themes, COUNT(*) FROM {source} WHERE {where} "  # noqa: S608
+                "GROUP BY s.language, s.themes",
                 params,
             ).fetchall()
-            total = sum(count for _, count in languages)
+            total = sum(count for _, _, count in groups)
             if not total:
                 return SearchResults()
-            themes = conn.execute(
-                f"SELECT t.theme, COUNT(*) FROM {source} "  # noqa: S608
-                f"JOIN segment_themes t ON t.segment_id = s.segment_id WHERE {where} "
-                "GROUP BY t.theme",
-                params,
-            ).fetchall()
             rows = []
             if offset < total:
                 rows = conn.execute(
@@ -340,6 +361,12 @@ class SearchBackend(BaseSearchBackend):
                     [*params, limit, offset],
                 ).fetchall()
 
+        languages: Counter[str] = Counter()
+        themes: Counter[str] = Counter()
+        for language, theme_set, count in groups:
+            languages[language] += count
+            for theme in theme_set.split():
+                themes[theme] += count
         snippet = _snippet_html if match is not None else _leading_words_html
         hits = tuple(
             Hit(

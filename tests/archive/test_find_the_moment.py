@@ -121,6 +121,6 @@ def test_search_page_shows_hits_with_player_links_and_facets(record, ingest):
     html = response.content.decode()
     assert "The bakery on Main Street" in html
     assert "<mark>bakery</mark>" in html
-    assert f"/the-bakery-on-main-street/?t=" in html
+    assert "/the-bakery-on-main-street/?t=" in html
     assert "English" in html
     assert result["id"]

@@ -1,4 +1,7 @@
-"""python manage.py ingest FILE --title T --storyteller NAME --access LEVEL [--language xx] [--publish] [--json]"""
+"""python manage.py ingest FILE --title T --storyteller NAME --access LEVEL [...]
+
+Options: [--language xx] [--model M] [--publish] [--json].
+"""
 
 from __future__ import annotations
 
