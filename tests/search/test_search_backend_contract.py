@@ -270,7 +270,7 @@ class BackendContract:
         for value, count in self.facet(results, "theme").items():
             assert self.search(backend, "hold", themes=[value]).total == count
 
-    def test_filters_alone_browse_in_testimony_order(self, backend) -> None:
+    def test_filters_alone_browse_the_matching_segments(self, backend) -> None:
         results = self.search(backend, "", PUBLIC, languages=["es"])
         assert [hit.segment_id for hit in results.hits] == [201, 202]
         assert results.total == 2
