@@ -279,11 +279,16 @@ class SearchBackend(BaseSearchBackend):
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
 
     def _clear(self) -> None:
-        with self._transaction("clear the index") as conn:
-            conn.execute("DELETE FROM segment_themes")
-            conn.execute("DELETE FROM segments")
-            # With external content, deleting the rows does not empty the index.
-            conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('delete-all')")
+        # The index is derived data: clearing drops and recreates the tables,
+        # so a rebuild also repairs an index written by older code.
+        with self._connection("clear the index") as conn:
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                "DROP TABLE IF EXISTS segments_fts;\n"
+                "DROP TABLE IF EXISTS segment_themes;\n"
+                "DROP TABLE IF EXISTS segments;\n"
+                f"{_SCHEMA}\nCOMMIT;"
+            )
 
     def _count(self) -> int:
         with self._connection("count segments") as conn:

@@ -18,6 +18,7 @@ from archive.models import AccessLevel
 from archive.pipeline import transcript_process
 from archive.progress import ProgressLine
 from archive.publishing import testimony_publish
+from archive.tasks import process_transcript
 
 
 class Command(BaseCommand):
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--language", help="ISO 639-1 code; detected when not given.")
         parser.add_argument("--model", help="Whisper model (default: TRANSCRIPTION_MODEL).")
         parser.add_argument("--publish", action="store_true")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue transcription on the worker instead of waiting for it.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,7 +54,10 @@ class Command(BaseCommand):
                 model=options["model"],
             )
             testimony = transcript.media.testimony
-            transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
+            if options["background"]:
+                process_transcript.delay(transcript.pk)
+            else:
+                transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
             if options["publish"]:
                 testimony = testimony_publish(testimony=testimony)
         except ArchiveError as e:
@@ -61,6 +70,7 @@ class Command(BaseCommand):
             "title": testimony.title,
             "url": url,
             "live": testimony.live,
+            "transcript": transcript.status,
             "language": transcript.language,
             "segments": transcript.segments.count(),
             "themes": sorted(link.theme.slug for link in testimony.theme_links.all()),
@@ -70,6 +80,9 @@ class Command(BaseCommand):
         else:
             state = "published" if testimony.live else "draft"
             self.stdout.write(f"Testimony {result['id']} ({state}): {url}")
+            if transcript.status != "done":
+                self.stdout.write(f"Transcription {transcript.status} on the worker.")
+                return
             self.stdout.write(
                 f"{result['segments']} segments in {result['language']}; "
                 f"themes: {', '.join(result['themes']) or 'none'}"
