@@ -19,11 +19,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
 
-from archive.errors import IngestError
+from archive.consent import ConsentTerms, consent_record_create
+from archive.errors import ConsentError, IngestError
 from archive.models import (
     AccessLevel,
     ArchiveIndexPage,
-    ConsentRecord,
     MediaAsset,
     Storyteller,
     TestimonyPage,
@@ -35,17 +35,6 @@ from transcription.errors import MediaError
 logger = logging.getLogger(__name__)
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
-
-
-@dataclass(frozen=True)
-class ConsentDetails:
-    """What the storyteller agreed to, as given at ingest."""
-
-    access_level: str
-    form_version: str = ""
-    form_language: str = ""
-    method: str = "signed_form"
-    witness: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,7 +54,7 @@ def testimony_ingest(
     source: Path,
     filename: str,
     details: TestimonyDetails,
-    consent: ConsentDetails,
+    consent: ConsentTerms,
     parent: ArchiveIndexPage | None = None,
     model: str | None = None,
 ) -> Transcript:
@@ -86,14 +75,7 @@ def testimony_ingest(
             storyteller = Storyteller.objects.create(
                 public_name=details.storyteller_name, is_pseudonym=details.is_pseudonym
             )
-            consent_record = ConsentRecord.objects.create(
-                storyteller=storyteller,
-                access_level=consent.access_level,
-                form_version=consent.form_version,
-                form_language=consent.form_language,
-                method=consent.method,
-                witness=consent.witness,
-            )
+            consent_record = consent_record_create(storyteller=storyteller, terms=consent)
             page = TestimonyPage(
                 title=details.title,
                 slug=_unique_slug(parent, details.slug or details.title),
@@ -125,6 +107,8 @@ def testimony_ingest(
                 model=model or settings.TRANSCRIPTION_MODEL,
                 parameters={"language": details.language} if details.language else {},
             )
+    except ConsentError as e:
+        raise IngestError(f"The consent is not complete: {e}") from e
     except Exception:
         # The database rolled back; the stored file must go too.
         if media is not None and media.original.name:
@@ -143,7 +127,7 @@ def safe_display_name(filename: str) -> str:
     return name[:200] or "recording"
 
 
-def _validate(details: TestimonyDetails, consent: ConsentDetails) -> None:
+def _validate(details: TestimonyDetails, consent: ConsentTerms) -> None:
     if not details.title.strip():
         raise IngestError("A testimony needs a title.")
     if len(details.title) > 255:

@@ -17,6 +17,7 @@ from tempfile import TemporaryDirectory
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from archive.errors import ArchiveError
 from archive.models import (
@@ -29,7 +30,7 @@ from archive.models import (
 from archive.signals import transcript_ready
 from archive.tagging import matcher_from_thesaurus
 from transcription import media as media_tools
-from transcription.engines import get_engine
+from transcription.engines import DEFAULT_ENGINE, get_engine
 from transcription.engines.base import TranscriptionResult
 from transcription.errors import TranscriptionError
 
@@ -46,6 +47,10 @@ class PipelineError(ArchiveError):
     """Processing failed; the transcript row says why."""
 
 
+class JobStopped(PipelineError):
+    """The job was cancelled (or finished elsewhere) while this run was transcribing."""
+
+
 def transcript_process(*, transcript: Transcript, progress: Progress | None = None) -> Transcript:
     """Run the whole pipeline for `transcript` and return it, done.
 
@@ -58,13 +63,19 @@ def transcript_process(*, transcript: Transcript, progress: Progress | None = No
     transcript.save(update_fields=["status", "error", "progress_seconds", "updated_at"])
     try:
         result = _transcribe(transcript, progress)
+    except JobStopped:
+        logger.info("Transcript %s stopped while running; its row is left as it is", transcript.pk)
+        raise
     except (TranscriptionError, OSError) as e:
         transcript.status = TranscriptStatus.FAILED
         transcript.error = str(e) or e.__class__.__name__
         transcript.save(update_fields=["status", "error", "updated_at"])
         raise PipelineError(f"Transcribing {media.original_filename} failed: {e}") from e
 
-    _store(transcript, result)
+    if not _store(transcript, result):
+        raise JobStopped(
+            f"transcript {transcript.pk} was cancelled before its segments were stored"
+        )
     transcript_ready.send(sender=Transcript, testimony=media.testimony)
     return transcript
 
@@ -81,7 +92,13 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> Transcript
         now = time.monotonic()
         if now - last_write >= _PROGRESS_EVERY:
             last_write = now
-            Transcript.objects.filter(pk=transcript.pk).update(progress_seconds=done)
+            # One UPDATE is both the progress write and the cancel check: a job
+            # an editor cancelled (or another run finished) is no longer running.
+            still_running = Transcript.objects.filter(
+                pk=transcript.pk, status=TranscriptStatus.RUNNING
+            ).update(progress_seconds=done, updated_at=timezone.now())
+            if not still_running:
+                raise JobStopped(f"transcript {transcript.pk} is no longer running")
 
     with TemporaryDirectory(prefix="testimonio-") as tmp:
         workdir = Path(tmp)
@@ -93,16 +110,33 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> Transcript
         wav = media_tools.normalise_audio(source, workdir / "engine.wav")
         engine = get_engine(
             transcript.model or settings.TRANSCRIPTION_MODEL,
+            engine=_engine_name(transcript),
             device=settings.TRANSCRIPTION_DEVICE,
             compute_type=settings.TRANSCRIPTION_COMPUTE_TYPE,
         )
         return engine.transcribe(
-            wav, language=transcript.parameters.get("language"), progress=report
+            wav,
+            language=transcript.parameters.get("language"),
+            task=transcript.parameters.get("task", "transcribe"),
+            progress=report,
         )
 
 
+def _engine_name(transcript: Transcript) -> str:
+    """The engine asked for at ingest, else the one that made it before, else the default."""
+    return (
+        transcript.parameters.get("engine")
+        or transcript.engine
+        or getattr(settings, "TRANSCRIPTION_ENGINE", DEFAULT_ENGINE)
+    )
+
+
 @transaction.atomic
-def _store(transcript: Transcript, result: TranscriptionResult) -> None:
+def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
+    """Replace the machine's segments with ``result``'s; False if the job was cancelled."""
+    status = Transcript.objects.filter(pk=transcript.pk).values_list("status", flat=True).first()
+    if status != TranscriptStatus.RUNNING:
+        return False
     # A re-run replaces what the machine wrote, never what an editor corrected.
     transcript.segments.filter(edited_by_human=False).delete()
     kept = list(transcript.segments.all())
@@ -142,6 +176,7 @@ def _store(transcript: Transcript, result: TranscriptionResult) -> None:
     if result.language and result.language not in testimony.language_codes:
         testimony.languages = ",".join([*testimony.language_codes, result.language])
         testimony.save(update_fields=["languages"])
+    return True
 
 
 def _suggest_themes(transcript: Transcript) -> None:

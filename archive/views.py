@@ -1,16 +1,20 @@
-"""Media is served only here, after the access policy says yes."""
+"""Media and transcript downloads: served only after the access policy says yes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.http import require_safe
 
 from archive import access
-from archive.models import MediaAsset
+from archive.audit import audit_view
+from archive.models import AuditAction, MediaAsset, TestimonyPage
 from archive.ranged import ranged_file_response
+from archive.signing import MediaLinkError, check_media_link
+from archive.transcripts import TRANSCRIPT_FORMATS, public_transcript_export
 
 
 @require_safe
@@ -20,10 +24,58 @@ def media_web(request: HttpRequest, key: UUID) -> HttpResponse:
     if media is None or not media.web:
         raise Http404
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
+    # The policy first: a restricted recording is "not found", whatever the link.
     if not access.can_view(request.user, media.testimony, part):
         raise Http404
-    response = ranged_file_response(request, Path(media.web.path), media.web_content_type)
+    try:
+        check_media_link(media, request.user, request.GET.get("s", ""))
+    except MediaLinkError as e:
+        return HttpResponseForbidden(
+            f"{e} Reload the testimony page to get a new one.", content_type="text/plain"
+        )
+    range_header = request.headers.get("Range", "")
+    if not range_header or range_header.startswith("bytes=0-"):
+        # Players fetch many ranges; one log line per playback start is enough.
+        audit_view(user=request.user, testimony=media.testimony, action=AuditAction.PLAY_MEDIA)
+    response = _file_response(request, media)
     # Restricted or not, a recording must not sit in shared caches.
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _file_response(request: HttpRequest, media: MediaAsset) -> HttpResponse:
+    mode = settings.TESTIMONIO_PROTECTED_MEDIA
+    if mode in ("x-accel-redirect", "x-sendfile"):
+        response = HttpResponse(content_type=media.web_content_type)
+        if mode == "x-accel-redirect":
+            prefix = settings.TESTIMONIO_PROTECTED_MEDIA_PREFIX.rstrip("/")
+            response["X-Accel-Redirect"] = f"{prefix}/{media.web.name}"
+        else:
+            response["X-Sendfile"] = media.web.path
+        return response
+    return ranged_file_response(request, Path(media.web.path), media.web_content_type)
+
+
+@require_safe
+def transcript_download(request: HttpRequest, testimony_id: int, fmt: str) -> HttpResponse:
+    """The public transcript (redactions masked) as VTT, SRT, TXT or JSON."""
+    if fmt not in TRANSCRIPT_FORMATS:
+        raise Http404
+    testimony = TestimonyPage.objects.filter(pk=testimony_id).first()
+    if testimony is None or not access.can_view(request.user, testimony, access.Part.TRANSCRIPT):
+        raise Http404
+    export = public_transcript_export(testimony, fmt)
+    if export is None:
+        raise Http404
+    audit_view(
+        user=request.user,
+        testimony=testimony,
+        action=AuditAction.DOWNLOAD_TRANSCRIPT,
+        detail=fmt,
+    )
+    content_type, body = export
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="testimony-{testimony.pk}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -1,11 +1,14 @@
 """Search backend benchmark: indexing rate, index size and query latency.
 
-    python bench/search.py [--segments 100000 1000000] [--backend sqlite]
+    python bench/search.py [--segments 100000 1000000] [--backend sqlite|postgres]
 
 Generates English and Spanish transcript segments from word lists (with the
 thesaurus phrases of DESIGN.md mixed in), indexes them into a fresh backend
 in a temporary folder, then times a fixed mix of 200 queries (words,
-phrases, exclusions, theme filters and browses) with facets and highlights.
+phrases, exclusions, theme filters and browses) with facets and highlights,
+once as segment hits and once grouped by testimony (what the page and API
+use). PostgreSQL: BENCH_DATABASE_URL (default the test database); its bench
+table is dropped afterwards.
 Needs no Django. Figures go to stdout; nothing here is a test assertion.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import statistics
 import sys
@@ -231,7 +235,16 @@ def make_backend(name: str, folder: Path) -> SearchBackend:
         from search.backends.sqlite import SearchBackend as SQLiteBackend
 
         return SQLiteBackend({"PATH": str(folder / "search.sqlite3")})
-    raise SystemExit(f"unknown backend {name!r}; available: sqlite")
+    if name == "postgres":
+        import uuid
+
+        from search.backends.postgres import SearchBackend as PostgresBackend
+
+        url = os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/testimonio_search_test"
+        )
+        return PostgresBackend({"DATABASE_URL": url, "TABLE": f"bench_{uuid.uuid4().hex[:8]}"})
+    raise SystemExit(f"unknown backend {name!r}; available: sqlite, postgres")
 
 
 def folder_size(folder: Path) -> int:
@@ -254,18 +267,31 @@ def run(count: int, backend_name: str, folder: Path) -> None:
     queries = query_mix()
     for query, levels in queries[:10]:
         backend.search(query, access_levels=levels)
-    timings: list[tuple[float, Query, int]] = []
-    for query, levels in queries:
-        start = time.perf_counter()
-        results = backend.search(query, access_levels=levels, limit=20)
-        took = (time.perf_counter() - start) * 1000
-        assert all(hit.snippet_html for hit in results.hits)
-        timings.append((took, query, results.total))
+    for mode in ("segments", "grouped"):
+        timings: list[tuple[float, Query, int]] = []
+        approximate = 0
+        for query, levels in queries:
+            start = time.perf_counter()
+            if mode == "segments":
+                results = backend.search(query, access_levels=levels, limit=20)
+            else:
+                results = backend.search_grouped(query, access_levels=levels, limit=10)
+            took = (time.perf_counter() - start) * 1000
+            assert all(hit.snippet_html for hit in results.hits)
+            approximate += results.facets_approximate
+            timings.append((took, query, results.total))
+        report(mode, timings, approximate)
+    if hasattr(backend, "drop"):
+        backend.drop()
+    backend.close()
+
+
+def report(mode: str, timings: list[tuple[float, Query, int]], approximate: int) -> None:
     latencies = [took for took, _, _ in timings]
     print(
-        f"{len(latencies)} queries: p50 {statistics.median(latencies):.1f} ms, "
+        f"{mode}: {len(latencies)} queries: p50 {statistics.median(latencies):.1f} ms, "
         f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms, "
-        f"mean {statistics.fmean(latencies):.1f} ms"
+        f"mean {statistics.fmean(latencies):.1f} ms ({approximate} with approximate facets)"
     )
     print("slowest:")
     for took, query, total in sorted(timings, key=lambda row: row[0], reverse=True)[:5]:
@@ -274,13 +300,12 @@ def run(count: int, backend_name: str, folder: Path) -> None:
             f"  {took:7.1f} ms  total {total:>8,}  terms={shown} "
             f"not={query.exclusions} themes={query.themes} languages={query.languages}"
         )
-    backend.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite"])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--dir", type=Path, help="where to build the index (default: a temp dir)")
     args = parser.parse_args()
     for count in args.segments:

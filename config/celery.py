@@ -20,3 +20,17 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@app.on_after_configure.connect
+def _sweep_for_lost_messages(sender: Celery, **kwargs: object) -> None:
+    # With Redis, the task of a worker that died (SIGKILL, OOM, lost machine)
+    # comes back only when a live worker sweeps the unacked set and finds it
+    # older than visibility_timeout. kombu sweeps every 100 s by default; tie
+    # the sweep to the timeout so a short timeout really means a quick return.
+    options = sender.conf.broker_transport_options
+    timeout = (options or {}).get("visibility_timeout")
+    if not timeout or not str(sender.conf.broker_url).startswith(("redis", "rediss")):
+        return
+    options.setdefault("unacked_restore_interval", max(1, min(10, int(timeout) // 5)))
+    options.setdefault("unacked_restore_throttle", 1)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "archive",
     "search",
     "wagtail.contrib.forms",
+    "wagtail.contrib.sitemaps",
     "wagtail.contrib.redirects",
     "wagtail.sites",
     "wagtail.users",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +151,14 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "odt", "docx"]
 # Largest original accepted by ingest, in bytes (2 GiB by default).
 TESTIMONIO_MAX_UPLOAD_BYTES = env_int("TESTIMONIO_MAX_UPLOAD_BYTES", 2 * 1024**3)
 
+# Lifetime of a signed media URL, in seconds.
+TESTIMONIO_MEDIA_URL_MAX_AGE = env_int("TESTIMONIO_MEDIA_URL_MAX_AGE", 6 * 3600)
+# How media bytes leave: "" streams from Django (embedded default);
+# "x-accel-redirect" (nginx) or "x-sendfile" (Apache) hand the file to the web
+# server after the policy said yes, from the internal location below.
+TESTIMONIO_PROTECTED_MEDIA = env_str("TESTIMONIO_PROTECTED_MEDIA", "")
+TESTIMONIO_PROTECTED_MEDIA_PREFIX = env_str("TESTIMONIO_PROTECTED_MEDIA_PREFIX", "/protected/")
+
 # Whisper model: "base" (bundled multilingual, offline), "tiny.en" (bundled,
 # English only), a local CTranslate2 directory, or a hub name (needs network).
 TRANSCRIPTION_MODEL = env_str("TRANSCRIPTION_MODEL", "base")
@@ -176,7 +186,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -198,3 +208,6 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Search API: requests a minute per client address (search/api.py).
+SEARCH_API_RATE_LIMIT = env_int("SEARCH_API_RATE_LIMIT", 60)

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from archive import views as archive_views
+from archive.feeds import LatestTestimonyFeed
 from search import views as search_views
 
 urlpatterns = [
@@ -12,6 +14,14 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", search_views.search_page, name="search"),
+    path("api/", include("search.api_urls")),
     path("media/<uuid:key>/", archive_views.media_web, name="media-web"),
+    path(
+        "transcripts/<int:testimony_id>.<str:fmt>",
+        archive_views.transcript_download,
+        name="transcript-download",
+    ),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("feed/", LatestTestimonyFeed(), name="feed"),
     path("", include(wagtail_urls)),
 ]

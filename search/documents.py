@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from archive import access
 from archive.models import TestimonyPage, ThemeStatus
+from archive.privacy import public_text
 from search.backends.base import SegmentDocument
 
 
 def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
-    """The documents to index for `testimony`: none unless it may appear outside the admin."""
-    if not access.is_publishable(testimony):
+    """The documents to index for `testimony`: none unless its transcript may be shown.
+
+    Text is the public text (redactions masked), never the sealed original.
+    """
+    if not access.is_searchable(testimony):
         return []
     transcript = testimony.current_transcript
     if transcript is None:
@@ -19,26 +23,29 @@ def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
     rejected = {link.theme.slug for link in links if link.status == ThemeStatus.REJECTED}
     accepted = {link.theme.slug for link in links if link.status == ThemeStatus.ACCEPTED}
     url = testimony.site_path
+    media = testimony.primary_media
+    media_type = ("video" if media.has_video else "audio") if media is not None else ""
     language = transcript.language or (testimony.language_codes or [""])[0]
     common = {
         "testimony_id": testimony.pk,
         "title": testimony.title,
         "url": url,
         "language": language,
-        "access_level": testimony.consent.access_level,
+        "access_level": access.effective_consent(testimony).access_level,
         "storyteller": access.display_name(None, testimony),
         "place": testimony.place,
         "year": testimony.recorded_on.year if testimony.recorded_on else None,
+        "media_type": media_type,
     }
     documents = []
-    for segment in transcript.segments.prefetch_related("themes"):
+    for segment in transcript.segments.prefetch_related("themes", "redactions"):
         segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
         documents.append(
             SegmentDocument(
                 segment_id=segment.pk,
                 start=segment.start,
                 end=segment.end,
-                text=segment.text,
+                text=public_text(segment, list(segment.redactions.all())),
                 themes=tuple(sorted(segment_themes | accepted)),
                 **common,
             )

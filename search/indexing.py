@@ -9,7 +9,9 @@ else, so a withdrawn testimony leaves search at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db.models.signals import pre_delete
 from wagtail.signals import page_published, page_unpublished
@@ -21,6 +23,38 @@ from search.backends.base import SearchUnavailable
 from search.documents import segment_documents
 
 logger = logging.getLogger(__name__)
+
+# Waits between attempts: a restarting search service or a locked SQLite
+# file usually recovers within seconds; longer outages are for rebuild_index.
+RETRY_DELAYS: Sequence[float] = (0.2, 1.0, 3.0)
+_T = TypeVar("_T")
+
+
+def with_retries(
+    action: Callable[[], _T], *, what: str, delays: Sequence[float] | None = None
+) -> _T:
+    """Run ``action``, retrying on SearchUnavailable after each of ``delays``.
+
+    Re-raises the last SearchUnavailable when every attempt failed.
+    """
+    waits = list(RETRY_DELAYS if delays is None else delays)
+    attempt = 1
+    while True:
+        try:
+            return action()
+        except SearchUnavailable as e:
+            if not waits:
+                raise
+            wait = waits.pop(0)
+            logger.warning(
+                "Search index: %s failed (attempt %d): %s; retrying in %.1f s",
+                what,
+                attempt,
+                e,
+                wait,
+            )
+            time.sleep(wait)
+            attempt += 1
 
 
 def index_testimony(testimony: TestimonyPage, *, alias: str = "default") -> int:
@@ -38,9 +72,13 @@ def _reindex(testimony: Any) -> None:
         return
     try:
         fresh = TestimonyPage.objects.select_related("consent", "storyteller").get(pk=testimony.pk)
-        index_testimony(fresh)
+        with_retries(lambda: index_testimony(fresh), what=f"indexing testimony {fresh.pk}")
     except (SearchUnavailable, TestimonyPage.DoesNotExist):
-        logger.exception("Could not update the search index for testimony %s", testimony.pk)
+        logger.exception(
+            "Could not update the search index for testimony %s; "
+            "run `manage.py rebuild_index` once the index is back",
+            testimony.pk,
+        )
 
 
 def _on_page_change(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -63,6 +101,9 @@ def connect_signals() -> None:
 
 def _on_testimony_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     try:
-        get_backend().remove_testimony(instance.pk)
+        with_retries(
+            lambda: get_backend().remove_testimony(instance.pk),
+            what=f"removing testimony {instance.pk}",
+        )
     except SearchUnavailable:
         logger.exception("Could not remove deleted testimony %s from the index", instance.pk)

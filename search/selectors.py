@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archive import access
 from archive.models import Theme
 from search.backends import get_backend
 from search.backends.base import SearchResults
-from search.query import parse_query
+from search.query import Query, parse_query
 
 PAGE_SIZE = 20
+GROUP_PAGE_SIZE = 10
+BEST_MOMENTS = 3
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+MEDIA_NAMES = {"audio": "Audio", "video": "Video"}
 
 
 @dataclass(frozen=True)
@@ -21,17 +25,38 @@ class FacetOption:
     count: int
 
 
+def _query(
+    text: str,
+    themes: Sequence[str],
+    languages: Sequence[str],
+    places: Sequence[str],
+    years: str,
+    media_types: Sequence[str],
+) -> Query:
+    return parse_query(
+        text,
+        themes=themes,
+        languages=languages,
+        places=places,
+        years=years,
+        media_types=media_types,
+    )
+
+
 def search_segments(
     *,
     text: str,
     user: access.User | None,
     themes: Sequence[str] = (),
     languages: Sequence[str] = (),
+    places: Sequence[str] = (),
+    years: str = "",
+    media_types: Sequence[str] = (),
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> SearchResults:
     """Segment hits `user` may see. Raises QueryError for unusable text, SearchUnavailable."""
-    query = parse_query(text, themes=themes, languages=languages)
+    query = _query(text, themes, languages, places, years, media_types)
     page = max(1, page)
     return get_backend().search(
         query,
@@ -41,21 +66,61 @@ def search_segments(
     )
 
 
+def search_testimonies(
+    *,
+    text: str,
+    user: access.User | None,
+    themes: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    places: Sequence[str] = (),
+    years: str = "",
+    media_types: Sequence[str] = (),
+    page: int = 1,
+    page_size: int = GROUP_PAGE_SIZE,
+) -> SearchResults:
+    """A page of testimonies `user` may see, each with its best moments.
+
+    When nothing matches, offers spellings of the words that the asker could
+    find (``suggestions``). Raises QueryError for unusable text, SearchUnavailable.
+    """
+    query = _query(text, themes, languages, places, years, media_types)
+    levels = access.access_levels(user)
+    backend = get_backend()
+    results = backend.search_grouped(
+        query,
+        access_levels=levels,
+        limit=page_size,
+        offset=(max(1, page) - 1) * page_size,
+        per_group=BEST_MOMENTS,
+    )
+    if results.total or not query.terms:
+        return results
+    suggestions = []
+    for term in query.terms:
+        spelled = backend.suggest(term, access_levels=levels)
+        suggestions.append(spelled[0] if spelled else term)
+    if suggestions == list(query.terms):
+        return results
+    return replace(results, suggestions=(" ".join(suggestions),))
+
+
 def facet_options(results: SearchResults) -> dict[str, list[FacetOption]]:
-    """Facet counts with labels a person can read (theme names, language names)."""
+    """Facet counts with labels a person can read (theme names, language names, decades)."""
     names = dict(
         Theme.objects.filter(
             slug__in=[facet.value for facet in results.facets.get("theme", ())]
         ).values_list("slug", "name")
     )
-    languages = {"en": "English", "es": "Español"}
+    labels = {
+        "theme": names,
+        "language": LANGUAGE_NAMES,
+        "media_type": MEDIA_NAMES,
+        "decade": {f.value: f"{f.value}s" for f in results.facets.get("decade", ())},
+    }
     return {
-        "theme": [
-            FacetOption(f.value, names.get(f.value, f.value), f.count)
-            for f in results.facets.get("theme", ())
-        ],
-        "language": [
-            FacetOption(f.value, languages.get(f.value, f.value), f.count)
-            for f in results.facets.get("language", ())
-        ],
+        name: [
+            FacetOption(f.value, labels.get(name, {}).get(f.value, f.value), f.count)
+            for f in counts
+        ]
+        for name, counts in results.facets.items()
     }

@@ -1,41 +1,79 @@
+"""The search page: testimonies grouped with their best moments, facets to narrow them."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from search.backends.base import SearchUnavailable
 from search.query import QueryError
-from search.selectors import facet_options, search_segments
+from search.selectors import GROUP_PAGE_SIZE, facet_options, search_testimonies
+
+UNAVAILABLE = "Search is unavailable right now. Please try again in a minute."
+
+
+def filters_from(params: QueryDict) -> dict[str, Any]:
+    """The filter keyword arguments of the selectors, from query-string parameters.
+
+    Shared by the page and the API so both accept the same parameters.
+    """
+    return {
+        "themes": params.getlist("theme"),
+        "languages": params.getlist("language"),
+        "places": params.getlist("place"),
+        "years": params.get("year", ""),
+        "media_types": params.getlist("media"),
+    }
+
+
+def page_number(params: QueryDict) -> int:
+    try:
+        return max(1, min(int(params.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
 
 
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
-    themes = request.GET.getlist("theme")
-    languages = request.GET.getlist("language")
+    filters = filters_from(request.GET)
     context: dict[str, object] = {
         "query_text": text,
-        "selected_themes": themes,
-        "selected_languages": languages,
+        "selected_themes": filters["themes"],
+        "selected_languages": filters["languages"],
+        "selected_places": filters["places"],
+        "selected_year": filters["years"],
+        "selected_media": filters["media_types"],
     }
     status = 200
-    if text.strip() or themes or languages:
+    if text.strip() or any(filters.values()):
+        page = page_number(request.GET)
         try:
-            page = int(request.GET.get("page", "1"))
-        except ValueError:
-            page = 1
-        try:
-            results = search_segments(
-                text=text, user=request.user, themes=themes, languages=languages, page=page
-            )
+            results = search_testimonies(text=text, user=request.user, page=page, **filters)
         except QueryError as e:
             context["error"] = str(e)
             status = 400
         except SearchUnavailable:
-            context["error"] = "Search is unavailable right now. Please try again in a minute."
+            context["error"] = UNAVAILABLE
             status = 503
         else:
-            context["results"] = results
-            context["facets"] = facet_options(results)
+            pages = max(1, -(-results.total_groups // GROUP_PAGE_SIZE))
+            context.update(
+                results=results,
+                facets=facet_options(results),
+                page=page,
+                pages=pages,
+                previous_page=page - 1 if page > 1 else None,
+                next_page=page + 1 if page < pages else None,
+                base_query=_without_page(request.GET),
+            )
     return render(request, "search/search.html", context, status=status)
+
+
+def _without_page(params: QueryDict) -> str:
+    copy = params.copy()
+    copy.pop("page", None)
+    return copy.urlencode()

@@ -50,6 +50,12 @@ class TestimonyPage(Page):
     languages = models.CharField(
         max_length=60, blank=True, help_text="ISO 639-1 codes, comma-separated (en, es)."
     )
+    purged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when the storyteller's withdrawal purged everything but this tombstone.",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -105,13 +111,37 @@ class TestimonyPage(Page):
             testimony_links__testimony=self, testimony_links__status=ThemeStatus.ACCEPTED
         )
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from archive import access
+        from archive.errors import ConsentError
+
+        # Whatever path publishes (admin, workflow, scheduled publishing, a
+        # service), going live with missing, withdrawn or embargoed consent fails.
+        if self.live and not (
+            self.pk and TestimonyPage.objects.filter(pk=self.pk, live=True).exists()
+        ):
+            blocker = access.publish_blocker(self)
+            if blocker:
+                raise ConsentError(f"“{self.title}” cannot be published: {blocker}.")
+        super().save(*args, **kwargs)
+
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from archive import access
+        from archive.audit import audit_view
+        from archive.models.audit import AuditAction
 
         # 404, not 403: a restricted testimony must not even be known to exist.
         if not access.can_view(request.user, self, access.Part.PAGE):
             raise Http404
+        audit_view(user=request.user, testimony=self, action=AuditAction.VIEW_PAGE)
         return super().serve(request, *args, **kwargs)
+
+    def get_sitemap_urls(self, request: HttpRequest | None = None) -> list[dict[str, Any]]:
+        from archive import access
+
+        if not access.can_view(None, self, access.Part.PAGE):
+            return []
+        return super().get_sitemap_urls(request)
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
         from archive import access
@@ -122,18 +152,19 @@ class TestimonyPage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from archive import access
+        from archive.signing import media_url
+        from archive.transcripts import TRANSCRIPT_FORMATS, public_segments
 
         context = super().get_context(request, *args, **kwargs)
         media = self.primary_media
-        transcript = self.current_transcript
         part = access.Part.VIDEO if media and media.has_video else access.Part.AUDIO
-        context["media"] = media if media and access.can_view(request.user, self, part) else None
-        context["segments"] = (
-            transcript.segments.all()
-            if transcript and access.can_view(request.user, self, access.Part.TRANSCRIPT)
-            else []
-        )
-        context["transcript"] = transcript
+        if media and media.web and access.can_view(request.user, self, part):
+            context["media"] = media
+            context["media_url"] = media_url(media, request.user)
+        show_transcript = access.can_view(request.user, self, access.Part.TRANSCRIPT)
+        context["segments"] = public_segments(self) if show_transcript else []
+        context["transcript"] = self.current_transcript if show_transcript else None
+        context["download_formats"] = list(TRANSCRIPT_FORMATS) if show_transcript else []
         context["storyteller_name"] = access.display_name(request.user, self)
         context["start_at"] = _start_seconds(request)
         return context

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_LIMIT",
     "FacetCount",
     "Hit",
+    "TestimonyGroup",
     "SearchBackend",
     "SearchResults",
     "SearchUnavailable",
@@ -31,8 +32,13 @@ __all__ = [
 
 # "sealed" is deliberately absent: sealed testimony is never indexed at all.
 ACCESS_LEVELS = frozenset({"public", "researchers", "staff"})
-FACET_FIELDS = ("theme", "language")
+FACET_FIELDS = ("theme", "language", "place", "decade", "media_type")
 MAX_LIMIT = 100
+MAX_PER_GROUP = 10
+# Grouping ranks testimonies by their best segment among at most this many
+# best-ranked segments: enough for any page a person reads, and it bounds the
+# work a very common word costs.
+GROUP_CANDIDATES = 1_000
 
 
 class SearchUnavailable(RuntimeError):
@@ -60,6 +66,12 @@ class SegmentDocument:
     storyteller: str = ""
     place: str = ""
     year: int | None = None
+    media_type: str = ""  # "audio" or "video"; "" when unknown (no facet value)
+
+    @property
+    def decade(self) -> str:
+        """The facet value for the recorded year: ``"1990"`` for 1990 to 1999."""
+        return str(self.year // 10 * 10) if self.year is not None else ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,18 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class TestimonyGroup:
+    """One testimony in grouped results, with its best moments (best first)."""
+
+    testimony_id: int
+    title: str
+    url: str
+    hits: tuple[Hit, ...]
+    total: int  # matching segments in this testimony the asker may see
+    score: float
+
+
+@dataclass(frozen=True)
 class FacetCount:
     value: str
     count: int
@@ -97,13 +121,22 @@ def _empty_facets() -> dict[str, tuple[FacetCount, ...]]:
 class SearchResults:
     """A page of hits, the total number of matching segments, and facet counts.
 
-    ``facets`` maps ``"theme"`` and ``"language"`` to counts, largest first;
-    every number counts only segments the asker may see that match the query.
+    ``facets`` maps each of FACET_FIELDS to counts, largest first; every
+    number counts only segments the asker may see that match the query.
+    ``facets_approximate`` is True when a backend counted facets over a
+    capped sample of a very large match set (the counts then are lower
+    bounds). Grouped searches fill ``groups`` (one page of testimonies) and
+    ``total_groups``; ``hits`` is then the groups' hits in order.
+    ``suggestions`` are spellings that exist in what the asker may see.
     """
 
     hits: tuple[Hit, ...] = ()
     total: int = 0
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=_empty_facets)
+    groups: tuple[TestimonyGroup, ...] = ()
+    total_groups: int = 0
+    facets_approximate: bool = False
+    suggestions: tuple[str, ...] = ()
 
 
 class SearchBackend(ABC):
@@ -159,9 +192,64 @@ class SearchBackend(ABC):
             return SearchResults()
         return self._search(query, levels, min(limit, MAX_LIMIT), offset)
 
+    def search_grouped(
+        self,
+        query: Query,
+        *,
+        access_levels: Collection[str],
+        limit: int = 10,
+        offset: int = 0,
+        per_group: int = 3,
+    ) -> SearchResults:
+        """Like :meth:`search`, but a page of testimonies, each with its best segments.
+
+        ``limit`` and ``offset`` count testimonies; ``per_group`` (at most
+        MAX_PER_GROUP) bounds the hits shown per testimony. ``total`` still
+        counts segments and ``total_groups`` testimonies. Testimonies are
+        ordered by their best segment.
+        """
+        if limit < 1 or offset < 0 or per_group < 1:
+            raise ValueError(
+                f"limit and per_group must be positive, offset not negative "
+                f"({limit}, {offset}, {per_group})"
+            )
+        levels = frozenset(level for level in access_levels if level in ACCESS_LEVELS)
+        if not levels or query.is_empty:
+            return SearchResults()
+        return self._search_grouped(
+            query, levels, min(limit, MAX_LIMIT), offset, min(per_group, MAX_PER_GROUP)
+        )
+
+    def suggest(self, word: str, *, access_levels: Collection[str]) -> tuple[str, ...]:
+        """Indexed words close to a (misspelt) ``word``, best first; () where unsupported.
+
+        Only words from segments the asker may see are offered, so a
+        suggestion cannot reveal that a restricted testimony says something.
+        """
+        levels = frozenset(level for level in access_levels if level in ACCESS_LEVELS)
+        if not levels or not word:
+            return ()
+        return self._suggest(word, levels)
+
     def clear(self) -> None:
         """Remove every document."""
         self._clear()
+
+    def rebuild(self, documents: Iterable[SegmentDocument]) -> int:
+        """Replace the whole index with ``documents``; return how many were written.
+
+        This default clears and refills, so search is briefly incomplete;
+        backends that can (Elasticsearch) build aside and swap atomically.
+        """
+        self.clear()
+        written = 0
+        batch: list[SegmentDocument] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= 1_000:
+                written += self.index_segments(batch)
+                batch = []
+        return written + self.index_segments(batch)
 
     def count(self) -> int:
         """How many segments are indexed (all access levels: for operators, not askers)."""
@@ -184,7 +272,73 @@ class SearchBackend(ABC):
     ) -> SearchResults: ...
 
     @abstractmethod
+    def _search_grouped(
+        self,
+        query: Query,
+        access_levels: frozenset[str],
+        limit: int,
+        offset: int,
+        per_group: int,
+    ) -> SearchResults: ...
+
+    def _suggest(self, word: str, access_levels: frozenset[str]) -> tuple[str, ...]:
+        return ()
+
+    @abstractmethod
     def _clear(self) -> None: ...
 
     @abstractmethod
     def _count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """Which testimonies and segments a page of grouped results shows.
+
+    Computed from ranked (testimony_id, segment_id) candidates by
+    :func:`plan_groups`; backends then fetch snippets for ``segment_ids``
+    only, which is what keeps grouping cheap.
+    """
+
+    testimony_ids: tuple[int, ...]
+    segment_ids: dict[int, tuple[int, ...]]  # testimony -> its best segments, best first
+    total_groups: int
+
+
+def plan_groups(
+    ranked: Iterable[tuple[int, int]], limit: int, offset: int, per_group: int
+) -> GroupPage:
+    """Group ranked ``(testimony_id, segment_id)`` pairs (best first) into one page."""
+    order: dict[int, list[int]] = {}
+    for testimony_id, segment_id in ranked:
+        best = order.setdefault(testimony_id, [])
+        if len(best) < per_group:
+            best.append(segment_id)
+    page = list(order)[offset : offset + limit]
+    return GroupPage(
+        testimony_ids=tuple(page),
+        segment_ids={testimony_id: tuple(order[testimony_id]) for testimony_id in page},
+        total_groups=len(order),
+    )
+
+
+def build_groups(
+    page: GroupPage, hits: dict[int, Hit], totals: dict[int, int]
+) -> tuple[TestimonyGroup, ...]:
+    """TestimonyGroups for ``page`` from hits fetched by segment id."""
+    groups = []
+    for testimony_id in page.testimony_ids:
+        shown = tuple(hits[sid] for sid in page.segment_ids[testimony_id] if sid in hits)
+        if not shown:
+            continue
+        groups.append(
+            TestimonyGroup(
+                testimony_id=testimony_id,
+                title=shown[0].title,
+                url=shown[0].url,
+                hits=shown,
+                total=totals.get(testimony_id, len(shown)),
+                score=shown[0].score,
+            )
+        )
+    return tuple(groups)

@@ -1,15 +1,22 @@
 """SQLite FTS5 search backend: the embedded default, needing no service.
 
-Layout: ``segments`` holds one row per segment (the FTS5 table reads its
-text from there as external content, so nothing is stored twice; its
-``themes`` column is the slugs space-delimited, `` a b ``), ``segment_themes``
-one row per (segment, theme) so a theme browse can start from an index, and
-``segments_fts`` the full-text index, kept in step by triggers.
+Layout: ``segments`` holds one row per segment; ``segments_fts`` is the
+full-text index over it (external content, kept in step by triggers) with
+three columns: ``text``, ``title`` and a hidden ``tags`` column of filter
+tokens (``acl_public``, ``lang_es``, ``th_ice_detainer``, ``med_video``,
+``tm_42``). Putting access level, language, themes and media type in the
+index lets FTS5 intersect them with the words inside one MATCH, so a
+filter never costs a row lookup, and the access filter is part of every
+MATCH: there is no code path that reads segments without it. User words
+can never name a tag: they are matched only in ``{text title}`` and the
+parser never yields an underscore. Year and place are compared on the
+``segments`` row (rare, narrow filters).
 
-A search is two statements over the same WHERE clause: one GROUP BY
-(language, theme set) that yields the total and both facets in a single pass
-over the matched rows, and one ranked, limited page of hits. Every number
-therefore sees exactly the access filter the hits see.
+A search is: an exact count of matches (FTS5 alone, no ranking), facets
+over at most FACET_SAMPLE matching rows (flagged approximate and scaled
+beyond that, which bounds the GROUP BY on very common words), and the page
+of hits ranked by FTS5's own ``ORDER BY rank LIMIT`` with snippets computed
+only for the rows shown.
 
 Params: ``{"PATH": "/var/lib/testimonio/search.sqlite3"}``; ``":memory:"``
 gives a private in-memory index (tests).
@@ -18,6 +25,7 @@ gives a private in-memory index (tests).
 from __future__ import annotations
 
 import html
+import re
 import sqlite3
 import threading
 import unicodedata
@@ -26,14 +34,30 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from search.backends.base import FacetCount, Hit, SearchResults, SearchUnavailable, SegmentDocument
+from search.backends.base import (
+    GROUP_CANDIDATES,
+    FacetCount,
+    Hit,
+    SearchResults,
+    SearchUnavailable,
+    SegmentDocument,
+    build_groups,
+    plan_groups,
+)
 from search.backends.base import SearchBackend as BaseSearchBackend
-from search.query import Query
+from search.query import Query, fold
 
-__all__ = ["SearchBackend", "fts5_match_expression"]
+__all__ = ["SearchBackend", "fts5_match_expression", "match_expression"]
 
-SCHEMA_VERSION = 1  # PRAGMA user_version set by _SCHEMA
+SCHEMA_VERSION = 2  # PRAGMA user_version set by _SCHEMA
 SNIPPET_TOKENS = 16
+# Facets are counted over at most this many matching rows; beyond it they
+# are scaled estimates and SearchResults.facets_approximate is set.
+FACET_SAMPLE = 2_000
+# bm25 costs per matching row; for a word found in more rows than this, only
+# the most recently indexed RANK_CAP matches are ranked (FTS5 applies a rowid
+# range inside the index), and the results say they are approximate.
+RANK_CAP = 20_000
 # snippet() wraps matches in these; they are stripped from indexed text, so
 # after html.escape they can only be ours.
 _MARK_OPEN = "\x02"
@@ -54,52 +78,52 @@ CREATE TABLE IF NOT EXISTS segments (
     storyteller TEXT NOT NULL DEFAULT '',
     place TEXT NOT NULL DEFAULT '',
     year INTEGER,
-    themes TEXT NOT NULL DEFAULT ' '
+    themes TEXT NOT NULL DEFAULT ' ',
+    media_type TEXT NOT NULL DEFAULT '',
+    place_key TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS segments_testimony ON segments (testimony_id);
-CREATE INDEX IF NOT EXISTS segments_language ON segments (language, access_level);
-CREATE TABLE IF NOT EXISTS segment_themes (
-    segment_id INTEGER NOT NULL,
-    theme TEXT NOT NULL,
-    PRIMARY KEY (segment_id, theme)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS segment_themes_theme ON segment_themes (theme, segment_id);
--- rank is bm25 with text weighing 4x the title: segment text says more about
--- a moment than the testimony title repeated on every one of its segments.
+-- rank is bm25 with text weighing 4x the title (segment text says more about
+-- a moment than the testimony title repeated on every one of its segments);
+-- the tags column weighs nothing. '_' is a token character so that a tag is
+-- one token; the query parser never yields '_' in a word.
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
-    text, title,
+    text, title, tags,
     content='segments', content_rowid='segment_id',
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS segments_vocab USING fts5vocab(segments_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS segments_fts_insert AFTER INSERT ON segments BEGIN
-    INSERT INTO segments_fts (rowid, text, title)
-    VALUES (new.segment_id, new.text, new.title);
+    INSERT INTO segments_fts (rowid, text, title, tags)
+    VALUES (new.segment_id, new.text, new.title, new.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_delete AFTER DELETE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, title)
-    VALUES ('delete', old.segment_id, old.text, old.title);
+    INSERT INTO segments_fts (segments_fts, rowid, text, title, tags)
+    VALUES ('delete', old.segment_id, old.text, old.title, old.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_update AFTER UPDATE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, title)
-    VALUES ('delete', old.segment_id, old.text, old.title);
-    INSERT INTO segments_fts (rowid, text, title)
-    VALUES (new.segment_id, new.text, new.title);
+    INSERT INTO segments_fts (segments_fts, rowid, text, title, tags)
+    VALUES ('delete', old.segment_id, old.text, old.title, old.tags);
+    INSERT INTO segments_fts (rowid, text, title, tags)
+    VALUES (new.segment_id, new.text, new.title, new.tags);
 END;
 INSERT INTO segments_fts (segments_fts, rank)
-VALUES ('rank', 'bm25(4.0, 1.0)');
-PRAGMA user_version = 1;
+VALUES ('rank', 'bm25(4.0, 1.0, 0.0)');
+PRAGMA user_version = 2;
 """
 
 _UPSERT = """
 INSERT INTO segments (segment_id, testimony_id, title, url, start, "end", text, language,
-                      access_level, storyteller, place, year, themes)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      access_level, storyteller, place, year, themes, media_type, place_key, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (segment_id) DO UPDATE SET
     testimony_id = excluded.testimony_id, title = excluded.title, url = excluded.url,
     start = excluded.start, "end" = excluded."end", text = excluded.text,
     language = excluded.language, access_level = excluded.access_level,
     storyteller = excluded.storyteller, place = excluded.place, year = excluded.year,
-    themes = excluded.themes
+    themes = excluded.themes, media_type = excluded.media_type,
+    place_key = excluded.place_key, tags = excluded.tags
 """
 
 _TEXT_CLEANUP = {_MARK_OPEN: " ", _MARK_CLOSE: " "}
@@ -127,10 +151,43 @@ def fts5_match_expression(query: Query) -> str | None:
     return expression
 
 
-def _exclusion_expression(query: Query) -> str | None:
-    if not query.exclusions:
-        return None
-    return " OR ".join(_fts5_string(word) for word in query.exclusions)
+def _tag(prefix: str, value: str) -> str:
+    return f"{prefix}_{value.replace('-', '_')}"
+
+
+def _any_tag(prefix: str, values: Sequence[str]) -> str:
+    return "(" + " OR ".join(_fts5_string(_tag(prefix, value)) for value in values) + ")"
+
+
+def match_expression(query: Query, access_levels: frozenset[str]) -> str:
+    """The whole MATCH: the text in ``{text title}``, access and filters in ``{tags}``.
+
+    The access levels are always part of it, so no read of the index can
+    skip the access filter.
+    """
+    parts = ["{tags}: " + _any_tag("acl", sorted(access_levels))]
+    if query.languages:
+        parts.append("{tags}: " + _any_tag("lang", query.languages))
+    if query.media_types:
+        parts.append("{tags}: " + _any_tag("med", query.media_types))
+    parts.extend("{tags}: " + _fts5_string(_tag("th", theme)) for theme in query.themes)
+    positive = [_fts5_string(term) for term in query.terms]
+    positive += [_fts5_string(" ".join(phrase)) for phrase in query.phrases]
+    if positive:
+        parts.insert(0, "{text title}: (" + " AND ".join(positive) + ")")
+    expression = " AND ".join(f"({part})" for part in parts)
+    if query.exclusions:
+        excluded = " OR ".join(_fts5_string(word) for word in query.exclusions)
+        expression = f"({expression}) NOT ({{text title}}: ({excluded}))"
+    return expression
+
+
+def _tags(doc: SegmentDocument) -> str:
+    tags = [_tag("acl", doc.access_level), _tag("lang", doc.language), f"tm_{doc.testimony_id}"]
+    if doc.media_type:
+        tags.append(_tag("med", doc.media_type))
+    tags.extend(_tag("th", theme) for theme in sorted(set(doc.themes)))
+    return " ".join(tags)
 
 
 def _clean_text(text: str) -> str:
@@ -156,18 +213,59 @@ def _leading_words_html(text: str) -> str:
     return html.escape(shown, quote=False)
 
 
+_TOKEN = re.compile(r"[\w]+")
+
+
+def marked_snippet_html(text: str, query: Query) -> str:
+    """A snippet marked in Python the way FTS5 tokenizes: folded words equal to a query word.
+
+    Used where asking FTS5 for snippet() would cost a walk over every match.
+    """
+    wanted = {
+        token
+        for word in (*query.terms, *(w for phrase in query.phrases for w in phrase))
+        for token in _TOKEN.findall(fold(word))
+    }
+    if not wanted:
+        return _leading_words_html(text)
+    words = text.split()
+    marks = [any(t in wanted for t in _TOKEN.findall(fold(word))) for word in words]
+    first = marks.index(True) if True in marks else 0
+    start = max(0, first - 4)
+    end = min(len(words), start + SNIPPET_TOKENS)
+    pieces = []
+    for word, marked in zip(words[start:end], marks[start:end], strict=True):
+        pieces.append(_mark_word(word, wanted) if marked else html.escape(word, quote=False))
+    shown = " ".join(pieces)
+    return (_ELLIPSIS if start else "") + shown + (_ELLIPSIS if end < len(words) else "")
+
+
+def _mark_word(word: str, wanted: set[str]) -> str:
+    """Mark the matching runs of letters inside a whitespace-delimited word."""
+    out = []
+    position = 0
+    for match in _TOKEN.finditer(word):
+        out.append(html.escape(word[position : match.start()], quote=False))
+        token = html.escape(match.group(0), quote=False)
+        out.append(f"<mark>{token}</mark>" if fold(match.group(0)) in wanted else token)
+        position = match.end()
+    out.append(html.escape(word[position:], quote=False))
+    return "".join(out)
+
+
 def _theme_set(themes: Sequence[str]) -> str:
-    """Themes as one delimited string, so ``instr(themes, ' slug ')`` tests membership."""
+    """Themes as one delimited string (`` a b ``), split again for facet counts."""
     for theme in themes:
         if not theme or any(char.isspace() for char in theme):
             raise ValueError(f"Theme slug {theme!r} is empty or contains whitespace.")
     return " " + " ".join(sorted(set(themes))) + " "
 
 
-def _facet(counts: Counter[str]) -> tuple[FacetCount, ...]:
+def _facet(counts: Counter[str], scale: float = 1.0) -> tuple[FacetCount, ...]:
     return tuple(
-        FacetCount(value, count)
+        FacetCount(value, max(1, round(count * scale)))
         for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if value
     )
 
 
@@ -257,25 +355,17 @@ class SearchBackend(BaseSearchBackend):
                 doc.place,
                 doc.year,
                 _theme_set(doc.themes),
+                doc.media_type,
+                fold(doc.place),
+                _tags(doc),
             )
             for doc in documents
         ]
-        themes = [(doc.segment_id, theme) for doc in documents for theme in set(doc.themes)]
         with self._transaction("store segments") as conn:
-            conn.executemany(
-                "DELETE FROM segment_themes WHERE segment_id = ?",
-                ((doc.segment_id,) for doc in documents),
-            )
             conn.executemany(_UPSERT, rows)
-            conn.executemany("INSERT INTO segment_themes (segment_id, theme) VALUES (?, ?)", themes)
 
     def _remove_testimony(self, testimony_id: int) -> None:
         with self._transaction("remove a testimony") as conn:
-            conn.execute(
-                "DELETE FROM segment_themes WHERE segment_id IN "
-                "(SELECT segment_id FROM segments WHERE testimony_id = ?)",
-                (testimony_id,),
-            )
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
 
     def _clear(self) -> None:
@@ -284,9 +374,11 @@ class SearchBackend(BaseSearchBackend):
         with self._connection("clear the index") as conn:
             conn.executescript(
                 "BEGIN IMMEDIATE;\n"
+                "DROP TABLE IF EXISTS segments_vocab;\n"
                 "DROP TABLE IF EXISTS segments_fts;\n"
                 "DROP TABLE IF EXISTS segment_themes;\n"
                 "DROP TABLE IF EXISTS segments;\n"
+                "PRAGMA user_version = 0;\n"
                 f"{_SCHEMA}\nCOMMIT;"
             )
 
@@ -297,97 +389,272 @@ class SearchBackend(BaseSearchBackend):
 
     # -- reads --------------------------------------------------------------
 
-    def _filters(
-        self, query: Query, access_levels: frozenset[str], *, browse: bool
-    ) -> tuple[str, list[object]]:
-        """SQL conditions on ``s`` (segments) for access, language, themes, exclusions."""
-        levels = sorted(access_levels)
-        clauses = [f"s.access_level IN ({', '.join('?' * len(levels))})"]
-        params: list[object] = list(levels)
-        if query.languages:
-            clauses.append(f"s.language IN ({', '.join('?' * len(query.languages))})")
-            params.extend(query.languages)
-        for index, theme in enumerate(query.themes):
-            if browse and index == 0:
-                # The browse starts from this theme's index entries (see _search).
-                clauses.append("t0.theme = ?")
-            else:
-                clauses.append("instr(s.themes, ?) > 0")
-                theme = f" {theme} "
-            params.append(theme)
-        if browse and query.exclusions:
-            clauses.append(
-                "s.segment_id NOT IN (SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?)"
+    @staticmethod
+    def _row_filters(query: Query) -> tuple[str, list[object]]:
+        """Conditions on the segment row (``s``) for what the tags cannot hold."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if query.year_from is not None:
+            clauses.append("s.year >= ?")
+            params.append(query.year_from)
+        if query.year_to is not None:
+            clauses.append("s.year <= ?")
+            params.append(query.year_to)
+        if query.places:
+            keys = query.place_keys
+            clauses.append(f"s.place_key IN ({', '.join('?' * len(keys))})")
+            params.extend(keys)
+        return " AND ".join(clauses) or "1", params
+
+    def _totals(
+        self, conn: sqlite3.Connection, match: str, query: Query
+    ) -> tuple[int, dict[str, tuple[FacetCount, ...]], bool]:
+        row_where, row_params = self._row_filters(query)
+        if row_params:
+            (total,) = conn.execute(
+                "SELECT COUNT(*) FROM segments_fts CROSS JOIN segments s "  # noqa: S608
+                f"ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? AND {row_where}",
+                [match, *row_params],
+            ).fetchone()
+        else:
+            (total,) = conn.execute(
+                "SELECT COUNT(*) FROM segments_fts WHERE segments_fts MATCH ?", (match,)
+            ).fetchone()
+        if not total:
+            return 0, {}, False
+        groups = conn.execute(
+            "SELECT s.language, s.themes, s.place, s.year / 10 * 10, s.media_type, COUNT(*) "  # noqa: S608
+            "FROM (SELECT segments_fts.rowid AS id FROM segments_fts CROSS JOIN segments s "
+            "ON s.segment_id = segments_fts.rowid "
+            f"WHERE segments_fts MATCH ? AND {row_where} LIMIT ?) m "
+            "CROSS JOIN segments s ON s.segment_id = m.id "
+            "GROUP BY 1, 2, 3, 4, 5",
+            [match, *row_params, FACET_SAMPLE],
+        ).fetchall()
+        sampled = sum(row[-1] for row in groups)
+        approximate = sampled < total
+        counters: dict[str, Counter[str]] = {
+            name: Counter() for name in ("theme", "language", "place", "decade", "media_type")
+        }
+        for language, theme_set, place, decade, media_type, count in groups:
+            counters["language"][language] += count
+            counters["place"][place] += count
+            counters["decade"][str(decade) if decade is not None else ""] += count
+            counters["media_type"][media_type] += count
+            for theme in theme_set.split():
+                counters["theme"][theme] += count
+        scale = total / sampled if approximate else 1.0
+        facets = {name: _facet(counter, scale) for name, counter in counters.items()}
+        return int(total), facets, approximate
+
+    def _ranked_rows(
+        self,
+        conn: sqlite3.Connection,
+        match: str,
+        query: Query,
+        limit: int,
+        offset: int,
+        *,
+        snippets: bool,
+        rowids: Sequence[int] = (),
+        floor: int | None = None,
+    ) -> list[tuple]:
+        """Best first (rowid order for a browse): (testimony, segment, title, url, start,
+        end, snippet or text, score)."""
+        row_where, row_params = self._row_filters(query)
+        ranked = query.has_text
+        snippet = (
+            f"snippet(segments_fts, 0, char(2), char(3), '{_ELLIPSIS}', {SNIPPET_TOKENS})"
+            if ranked and snippets
+            else "NULL"
+        )
+        order = "rank, segments_fts.rowid" if ranked else "segments_fts.rowid"
+        score = "-rank" if ranked else "0.0"
+        only = ""
+        params: list[object] = [match, *row_params]
+        if rowids:
+            only = f" AND segments_fts.rowid IN ({', '.join('?' * len(rowids))})"
+            params.extend(rowids)
+        if floor is not None:
+            only += " AND segments_fts.rowid > ?"
+            params.append(floor)
+        if row_params:
+            # Year or place: the row must be read before ranking anyway.
+            sql = (
+                f'SELECT s.testimony_id, s.segment_id, s.title, s.url, s.start, s."end", '  # noqa: S608
+                f"{snippet}, {score}, s.text FROM segments_fts CROSS JOIN segments s "
+                "ON s.segment_id = segments_fts.rowid "
+                f"WHERE segments_fts MATCH ? AND {row_where}{only} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?"
             )
-            params.append(_exclusion_expression(query))
-        return " AND ".join(clauses), params
+        else:
+            # FTS5 ranks and limits by itself; only the rows shown are read.
+            sql = (
+                'SELECT s.testimony_id, s.segment_id, s.title, s.url, s.start, s."end", '  # noqa: S608
+                "m.snip, m.score, s.text FROM ("
+                f"SELECT segments_fts.rowid AS id, {snippet} AS snip, {score} AS score "
+                f"FROM segments_fts WHERE segments_fts MATCH ?{only} ORDER BY {order} "
+                "LIMIT ? OFFSET ?) m CROSS JOIN segments s ON s.segment_id = m.id "
+                "ORDER BY m.score DESC, m.id"
+            )
+        return conn.execute(sql, [*params, limit, offset]).fetchall()
+
+    @staticmethod
+    def _hit(row: tuple) -> Hit:
+        testimony_id, segment_id, title, url, start, end, snip, score, text = row
+        return Hit(
+            testimony_id=testimony_id,
+            segment_id=segment_id,
+            title=title,
+            url=url,
+            start=start,
+            end=end,
+            snippet_html=_snippet_html(snip) if snip is not None else _leading_words_html(text),
+            score=float(score),
+        )
+
+    def _testimony_totals(
+        self, conn: sqlite3.Connection, match: str, query: Query, testimony_ids: Sequence[int]
+    ) -> dict[int, int]:
+        """Matching segments per shown testimony: its tm_ tag narrows the MATCH in the index."""
+        row_where, row_params = self._row_filters(query)
+        totals = {}
+        for testimony_id in testimony_ids:
+            narrowed = f"({match}) AND ({{tags}}: tm_{int(testimony_id)})"
+            (totals[testimony_id],) = conn.execute(
+                "SELECT COUNT(*) FROM segments_fts CROSS JOIN segments s "  # noqa: S608
+                f"ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? AND {row_where}",
+                [narrowed, *row_params],
+            ).fetchone()
+        return totals
+
+    @staticmethod
+    def _rank_floor(conn: sqlite3.Connection, match: str, query: Query, total: int) -> int | None:
+        """The rowid above which the RANK_CAP newest matches lie, when there are more."""
+        if not query.has_text or total <= RANK_CAP or query.places or query.has_years:
+            return None
+        row = conn.execute(
+            "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (match, RANK_CAP),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
-        match = fts5_match_expression(query)
-        where, params = self._filters(query, access_levels, browse=match is None)
-        # CROSS JOIN pins the outer loop: the full-text index for a text search
-        # (left free, the planner may walk segments by language and run MATCH
-        # per row), the first theme's index entries for a theme browse.
-        if match is not None:
-            source = "segments_fts CROSS JOIN segments s ON s.segment_id = segments_fts.rowid"
-            where = f"segments_fts MATCH ? AND {where}"
-            params = [match, *params]
-            columns = (
-                f"snippet(segments_fts, 0, char(2), char(3), '{_ELLIPSIS}', {SNIPPET_TOKENS}), "
-                "-rank"
-            )
-            order = "rank, s.segment_id"
-        elif query.themes:
-            source = "segment_themes t0 CROSS JOIN segments s ON s.segment_id = t0.segment_id"
-            columns = "s.text, 0.0"
-            order = "s.segment_id"
-        else:
-            source = "segments s"
-            columns = "s.text, 0.0"
-            order = "s.segment_id"
-
+        match = match_expression(query, access_levels)
         with self._connection("search") as conn:
-            groups = conn.execute(
-                f"SELECT s.language, s.themes, COUNT(*) FROM {source} WHERE {where} "  # noqa: S608
-                "GROUP BY s.language, s.themes",
-                params,
-            ).fetchall()
-            total = sum(count for _, _, count in groups)
+            total, facets, approximate = self._totals(conn, match, query)
             if not total:
                 return SearchResults()
+            floor = self._rank_floor(conn, match, query, total)
+            approximate = approximate or floor is not None
             rows = []
             if offset < total:
-                rows = conn.execute(
-                    "SELECT s.testimony_id, s.segment_id, s.title, s.url, s.start, "  # noqa: S608
-                    f's."end", {columns} FROM {source} WHERE {where} '
-                    f"ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*params, limit, offset],
-                ).fetchall()
+                rows = self._ranked_rows(
+                    conn, match, query, limit, offset, snippets=True, floor=floor
+                )
+        return SearchResults(
+            hits=tuple(self._hit(row) for row in rows),
+            total=total,
+            facets=facets,
+            facets_approximate=approximate,
+        )
 
-        languages: Counter[str] = Counter()
-        themes: Counter[str] = Counter()
-        for language, theme_set, count in groups:
-            languages[language] += count
-            for theme in theme_set.split():
-                themes[theme] += count
-        snippet = _snippet_html if match is not None else _leading_words_html
-        hits = tuple(
-            Hit(
-                testimony_id=testimony_id,
-                segment_id=segment_id,
-                title=title,
-                url=url,
-                start=start,
-                end=end,
-                snippet_html=snippet(raw),
-                score=float(score),
+    def _search_grouped(
+        self,
+        query: Query,
+        access_levels: frozenset[str],
+        limit: int,
+        offset: int,
+        per_group: int,
+    ) -> SearchResults:
+        match = match_expression(query, access_levels)
+        with self._connection("search") as conn:
+            total, facets, approximate = self._totals(conn, match, query)
+            if not total:
+                return SearchResults()
+            floor = self._rank_floor(conn, match, query, total)
+            candidates = self._ranked_rows(
+                conn, match, query, GROUP_CANDIDATES, 0, snippets=False, floor=floor
             )
-            for testimony_id, segment_id, title, url, start, end, raw, score in rows
+            page = plan_groups(((row[0], row[1]) for row in candidates), limit, offset, per_group)
+            wanted = [sid for ids in page.segment_ids.values() for sid in ids]
+            # One lookup per shown segment: FTS5 answers MATCH with rowid = ?
+            # directly, where an IN list would rank every match first.
+            # Snippets for the shown segments are marked here, not by FTS5:
+            # a MATCH restricted to a few rowids still walks every match.
+            scores = {row[1]: row[7] for row in candidates}
+            rows = (
+                conn.execute(
+                    'SELECT testimony_id, segment_id, title, url, start, "end", text '  # noqa: S608
+                    f"FROM segments WHERE segment_id IN ({', '.join('?' * len(wanted))})",
+                    wanted,
+                ).fetchall()
+                if wanted
+                else []
+            )
+            totals = self._testimony_totals(conn, match, query, page.testimony_ids)
+        hits = {
+            row[1]: Hit(
+                testimony_id=row[0],
+                segment_id=row[1],
+                title=row[2],
+                url=row[3],
+                start=row[4],
+                end=row[5],
+                snippet_html=marked_snippet_html(row[6], query),
+                score=float(scores[row[1]]),
+            )
+            for row in rows
+        }
+        groups = build_groups(page, hits, totals)
+        total_groups = page.total_groups
+        truncated = floor is not None or (
+            len(candidates) >= GROUP_CANDIDATES and total > len(candidates)
         )
         return SearchResults(
-            hits=hits,
+            hits=tuple(hit for group in groups for hit in group.hits),
             total=total,
-            facets={"theme": _facet(themes), "language": _facet(languages)},
+            facets=facets,
+            groups=groups,
+            total_groups=total_groups,
+            facets_approximate=approximate or truncated,
         )
+
+    def _suggest(self, word: str, access_levels: frozenset[str]) -> tuple[str, ...]:
+        from rapidfuzz import distance, process
+
+        key = fold(word)
+        if len(key) < 3 or "_" in key:
+            return ()
+        # Words sharing the first letter: the vocabulary read stays a small
+        # range of the index, and a first letter is rarely the one mistyped.
+        prefix = key[0]
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        with self._connection("suggest") as conn:
+            words = [
+                term
+                for (term,) in conn.execute(
+                    "SELECT term FROM segments_vocab WHERE term >= ? AND term < ?",
+                    (prefix, upper),
+                )
+                if "_" not in term and term != key
+            ]
+            picks = process.extract(
+                key, words, scorer=distance.Levenshtein.distance, score_cutoff=2, limit=10
+            )
+            acl = "{tags}: " + _any_tag("acl", sorted(access_levels))
+            found: list[str] = []
+            for candidate, _distance, _index in sorted(picks, key=lambda p: (p[1], p[0])):
+                # Only a word the asker could find is offered.
+                visible = conn.execute(
+                    "SELECT 1 FROM segments_fts WHERE segments_fts MATCH ? LIMIT 1",
+                    (f"({{text title}}: {_fts5_string(candidate)}) AND ({acl})",),
+                ).fetchone()
+                if visible:
+                    found.append(candidate)
+                if len(found) == 3:
+                    break
+        return tuple(found)

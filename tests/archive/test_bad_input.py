@@ -12,7 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from archive.ingest import ConsentDetails, TestimonyDetails, safe_display_name, testimony_ingest
+from archive.consent import OPEN_TERMS
+from archive.ingest import TestimonyDetails, safe_display_name, testimony_ingest
 from archive.models import ConsentRecord, MediaAsset, Storyteller, TestimonyPage, Transcript
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_odd_filename_is_stored_under_a_safe_generated_name(tmp_path, private_ro
         source=folder / ".." / odd.name,
         filename="../../../etc/ñandú — testimonio (1) ü.mp4",
         details=details,
-        consent=ConsentDetails(access_level="public"),
+        consent=OPEN_TERMS,
     )
 
     media = transcript.media

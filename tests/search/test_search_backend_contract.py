@@ -8,8 +8,10 @@ Django settings are needed: documents are built directly.
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,7 +42,11 @@ def segment(
     themes: tuple[str, ...] = (),
     access_level: str = "public",
     title: str | None = None,
+    place: str | None = None,
+    year: int | None = None,
+    media_type: str | None = None,
 ) -> SegmentDocument:
+    place_, year_, media_ = TESTIMONY_FACTS.get(testimony_id, ("", None, ""))
     return SegmentDocument(
         segment_id=segment_id,
         testimony_id=testimony_id,
@@ -52,8 +58,19 @@ def segment(
         language=language,
         themes=themes,
         access_level=access_level,
+        place=place if place is not None else place_,
+        year=year if year is not None else year_,
+        media_type=media_type if media_type is not None else media_,
     )
 
+
+# testimony -> (place, recorded year, media type)
+TESTIMONY_FACTS = {
+    1: ("New York", 2012, "audio"),
+    2: ("Bogotá", 1998, "video"),
+    3: ("New York", 2015, "audio"),
+    4: ("Houston", 2001, "video"),
+}
 
 ARCHIVE = [
     segment(
@@ -291,6 +308,114 @@ class BackendContract:
         assert not self.ids(first) & self.ids(second)
         assert beyond.hits == ()
 
+    # -- field filters and the new facets ----------------------------------
+
+    def test_year_range_and_single_year(self, backend) -> None:
+        assert self.ids(self.search(backend, "hold year:2010..2015")) == {101, 301}
+        assert self.ids(self.search(backend, "hold year:2012")) == {101}
+        assert self.search(backend, "hold year:1990..1999").total == 0
+        assert self.ids(self.search(backend, "", years="..2000")) == {201, 202}
+
+    def test_place_filter_ignores_case_and_accents(self, backend) -> None:
+        assert self.ids(self.search(backend, 'hold place:"new york"')) == {101, 301}
+        assert self.ids(self.search(backend, "place:bogota")) == {201, 202}
+        assert self.search(backend, "place:atlantis").total == 0
+
+    def test_media_type_filter(self, backend) -> None:
+        assert self.ids(self.search(backend, "media:video", PUBLIC)) == {201, 202}
+        assert self.ids(self.search(backend, "la media:video")) == {201, 401}
+
+    def test_unknown_theme_in_the_text_finds_nothing_without_error(self, backend) -> None:
+        results = self.search(backend, "hold theme:no-such-theme")
+        assert results.total == 0
+        assert results.hits == ()
+
+    def test_place_decade_and_media_facets(self, backend) -> None:
+        results = self.search(backend, "hold")
+        assert self.facet(results, "place") == {"New York": 2}
+        assert self.facet(results, "decade") == {"2010": 2}
+        assert self.facet(results, "media_type") == {"audio": 2}
+        spanish = self.search(backend, "", languages=["es"])
+        assert self.facet(spanish, "decade") == {"1990": 2, "2000": 1}
+        assert self.facet(spanish, "media_type") == {"video": 3}
+        assert self.facet(spanish, "place") == {"Bogotá": 2, "Houston": 1}
+
+    def test_a_decade_facet_count_is_what_its_year_range_returns(self, backend) -> None:
+        results = self.search(backend, "", languages=["es"])
+        for decade, count in self.facet(results, "decade").items():
+            start = int(decade)
+            filtered = self.search(backend, "", languages=["es"], years=f"{start}..{start + 9}")
+            assert filtered.total == count
+
+    def test_segments_without_place_year_or_media_have_no_facet_value(self, backend) -> None:
+        results = self.search(backend, "hearing")
+        assert results.total == 1
+        assert self.facet(results, "place") == {}
+        assert self.facet(results, "decade") == {}
+        assert self.facet(results, "media_type") == {}
+
+    # -- grouped by testimony ----------------------------------------------------
+
+    def grouped(self, backend, text, access_levels=EVERYONE, **kwargs) -> SearchResults:
+        paging = {key: kwargs.pop(key) for key in ("limit", "offset", "per_group") if key in kwargs}
+        return backend.search_grouped(
+            parse_query(text, **kwargs), access_levels=access_levels, **paging
+        )
+
+    def test_results_group_by_testimony_with_best_moments(self, backend) -> None:
+        many = [
+            segment(700 + n, 7, f"the bail hearing number {n} bail", start=10.0 * n)
+            for n in range(5)
+        ]
+        backend.index_segments(many)
+        results = self.grouped(backend, "bail", PUBLIC, per_group=3)
+        by_id = {group.testimony_id: group for group in results.groups}
+        assert set(by_id) == {1, 5, 7}
+        assert results.total_groups == 3
+        assert results.total == 7
+        seven = by_id[7]
+        assert len(seven.hits) == 3
+        assert seven.total == 5
+        assert seven.title == "Testimony 7"
+        assert seven.url == "/testimonies/t7/"
+        assert [hit.score for hit in seven.hits] == sorted(
+            (hit.score for hit in seven.hits), reverse=True
+        )
+        assert {"bail"} <= marked_words(seven.hits[0].snippet_html)
+        assert results.hits == tuple(hit for group in results.groups for hit in group.hits)
+        scores = [group.score for group in results.groups]
+        assert scores == sorted(scores, reverse=True)
+
+    def test_group_totals_respect_year_and_place_filters(self, backend) -> None:
+        backend.index_segments(
+            [segment(801, 8, "bail again", year=2001), segment(802, 8, "bail", year=2020)]
+        )
+        results = self.grouped(backend, "bail year:2000..2009")
+        (group,) = [g for g in results.groups if g.testimony_id == 8]
+        assert group.total == 1
+
+    def test_group_pages_do_not_overlap_and_keep_the_totals(self, backend) -> None:
+        first = self.grouped(backend, "", languages=["en", "es"], limit=2)
+        second = self.grouped(backend, "", languages=["en", "es"], limit=2, offset=2)
+        beyond = self.grouped(backend, "", languages=["en", "es"], limit=2, offset=10)
+        assert first.total_groups == second.total_groups == 5
+        assert len(first.groups) == 2
+        first_ids = {g.testimony_id for g in first.groups}
+        assert not first_ids & {g.testimony_id for g in second.groups}
+        assert beyond.groups == ()
+        assert first.total == second.total == len(ARCHIVE)
+
+    def test_groups_hide_restricted_testimonies(self, backend) -> None:
+        results = self.grouped(backend, "hold", PUBLIC)
+        assert [group.testimony_id for group in results.groups] == [1]
+        assert results.total_groups == 1
+        assert results.groups[0].total == 1
+        assert self.grouped(backend, "hold", ()).groups == ()
+
+    def test_suggestions_never_reveal_restricted_words(self, backend) -> None:
+        assert backend.suggest("zanzibr", access_levels=PUBLIC) == ()
+        assert backend.suggest("zanzibr", access_levels=()) == ()
+
     # -- access -------------------------------------------------------------
 
     def test_restricted_canary_leaves_no_trace_for_the_public(self, backend) -> None:
@@ -416,6 +541,73 @@ class BackendContract:
 class TestSQLiteInMemory(BackendContract):
     def create_backend(self, tmp_path: Path) -> SearchBackend:
         return SQLiteBackend({"PATH": ":memory:"})
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/testimonio_search_test"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    """A throwaway database for the PostgreSQL backend; skipped only if no server answers."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        with psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = 'testimonio_search_test'"
+            ).fetchone()
+            if not exists:
+                conn.execute("CREATE DATABASE testimonio_search_test")
+    except psycopg.errors.DuplicateDatabase:
+        pass  # created by a parallel run a moment ago
+    except psycopg.OperationalError as e:
+        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({e}); start it to run these")
+    return POSTGRES_URL
+
+
+class TestPostgreSQL(BackendContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_database: str) -> None:
+        self.url = postgres_database
+
+    def create_backend(self, tmp_path: Path) -> SearchBackend:
+        from search.backends.postgres import SearchBackend as PostgresBackend
+
+        # A table per test: parallel runs and other tests never share rows.
+        table = "search_test_" + uuid.uuid4().hex[:12]
+        backend = PostgresBackend({"DATABASE_URL": self.url, "TABLE": table})
+        self._created.append(backend)
+        return backend
+
+    @pytest.fixture(autouse=True)
+    def _drop_tables(self) -> Iterator[None]:
+        self._created: list = []
+        yield
+        for backend in self._created:
+            backend.drop()
+            backend.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"),
+    reason="ELASTICSEARCH_URL is not set: the Elasticsearch backend is tested without a "
+    "server in test_search_elasticsearch.py",
+)
+class TestElasticsearchLive(BackendContract):
+    def create_backend(self, tmp_path: Path) -> SearchBackend:
+        from search.backends.elasticsearch import SearchBackend as ElasticsearchBackend
+
+        index = "testimonio-test-" + uuid.uuid4().hex[:12]
+        backend = ElasticsearchBackend({"URL": os.environ["ELASTICSEARCH_URL"], "INDEX": index})
+        self._created.append(backend)
+        return backend
+
+    @pytest.fixture(autouse=True)
+    def _drop_indices(self) -> Iterator[None]:
+        self._created: list = []
+        yield
+        for backend in self._created:
+            backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
 
 
 class TestSQLiteFile(BackendContract):

@@ -69,7 +69,8 @@ def test_capitalised_operators_are_dropped_and_lowercase_ones_are_words() -> Non
     ("text", "terms"),
     [
         ("NEAR(a b)", ("a", "b")),
-        ("col:val", ("col", "val")),
+        ("col : val", ("col", "val")),
+        ("10:30", ("10", "30")),
         ("^x* +y {z}", ("x", "y", "z")),
         ("'); DROP TABLE segments;--", ("drop", "table", "segments")),
         ("tab\tnew\nline", ("tab", "new", "line")),
@@ -140,3 +141,82 @@ def test_unknown_but_well_formed_theme_is_fine_here() -> None:
 
 def test_query_error_is_a_value_error() -> None:
     assert issubclass(QueryError, ValueError)
+
+
+# -- field filters ---------------------------------------------------------------
+
+
+def test_field_filters_in_the_text_become_query_filters() -> None:
+    query = parse_query(
+        'hold theme:ice-detainer lang:es year:2010..2015 place:"New York" media:video'
+    )
+    assert query.terms == ("hold",)
+    assert query.themes == ("ice-detainer",)
+    assert query.languages == ("es",)
+    assert (query.year_from, query.year_to) == (2010, 2015)
+    assert query.places == ("New York",)
+    assert query.media_types == ("video",)
+
+
+def test_field_names_and_values_are_case_insensitive_where_it_is_safe() -> None:
+    query = parse_query("Theme:Asylum LANGUAGE:ES place:houston")
+    assert query.themes == ("asylum",)
+    assert query.languages == ("es",)
+    assert query.place_keys == ("houston",)
+
+
+def test_a_single_year_is_a_range_of_one() -> None:
+    query = parse_query("year:2012")
+    assert (query.year_from, query.year_to) == (2012, 2012)
+    assert not query.is_empty
+
+
+def test_open_year_ranges() -> None:
+    assert (parse_query("year:..2015").year_from, parse_query("year:..2015").year_to) == (
+        None,
+        2015,
+    )
+    assert parse_query("bail", years="2010..").year_from == 2010
+
+
+def test_filters_from_text_and_arguments_merge() -> None:
+    query = parse_query("theme:asylum", themes=["vawa"], languages=["en"])
+    assert set(query.themes) == {"asylum", "vawa"}
+    assert query.languages == ("en",)
+
+
+def test_a_field_inside_a_phrase_is_just_words() -> None:
+    assert parse_query('"he said theme:x"').phrases == (("he", "said", "theme", "x"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("year:2015..2010", "ends before it starts"),
+        ("year:abc", "Cannot read the year"),
+        ("year:1800", "outside the archive's range"),
+        ("year:2012..3000", "outside the archive's range"),
+        ("year:2012 year:2013", "one year or one range"),
+        ("year:", "needs a value"),
+        ("text:hold", "Unknown search field 'text'"),
+        ("col:val", "Unknown search field"),
+        ("-theme:asylum", "cannot be excluded"),
+        ("theme:Not_A_Slug", "theme"),
+        ("lang:english", "language"),
+        ("media:film", "audio or video"),
+        ('place:""', "needs a value"),
+        ("place:" + "x" * 101, "1 to 100 characters"),
+    ],
+)
+def test_malformed_or_impossible_filters_are_query_errors(text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse_query(text)
+
+
+def test_impossible_year_range_from_a_parameter_is_a_query_error() -> None:
+    with pytest.raises(QueryError, match="ends before it starts"):
+        parse_query("", years="2015..2010")
+
+
+def test_unknown_but_well_formed_theme_in_the_text_is_fine_here() -> None:
+    assert parse_query("theme:no-such-theme").themes == ("no-such-theme",)

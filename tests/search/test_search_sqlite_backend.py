@@ -151,3 +151,41 @@ def test_misconfigured_backend_is_improperly_configured(alias: str) -> None:
 
     with pytest.raises(ImproperlyConfigured):
         get_backend(alias)
+
+
+def test_a_misspelt_word_gets_a_suggestion_the_asker_may_see() -> None:
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    backend.index_segments(
+        [
+            document(1, "the detainer was lifted"),
+            SegmentDocument(
+                segment_id=2,
+                testimony_id=2,
+                title="Sealed away",
+                url="/t/2/",
+                start=0.0,
+                end=1.0,
+                text="deportation hearing",
+                language="en",
+                themes=(),
+                access_level="staff",
+            ),
+        ]
+    )
+    assert backend.suggest("detainr", access_levels={"public"}) == ("detainer",)
+    assert backend.suggest("deportaton", access_levels={"public"}) == ()
+    assert backend.suggest("deportaton", access_levels={"staff"}) == ("deportation",)
+    backend.close()
+
+
+def test_filters_run_inside_the_full_text_index() -> None:
+    from search.backends.sqlite import match_expression
+
+    expression = match_expression(
+        parse_query("hold theme:ice-detainer lang:es media:video -bail"), frozenset({"public"})
+    )
+    assert expression == (
+        '(({text title}: ("hold")) AND ({tags}: ("acl_public")) AND ({tags}: ("lang_es")) '
+        'AND ({tags}: ("med_video")) AND ({tags}: "th_ice_detainer")) '
+        'NOT ({text title}: ("bail"))'
+    )

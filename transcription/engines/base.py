@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from transcription.errors import TranscriptionError
+
 ProgressCallback = Callable[[float, float], None]
+
+#: Whisper's two tasks: text in the spoken language, or an English translation.
+TASKS = ("transcribe", "translate")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,12 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+
+
+def check_task(task: str) -> str:
+    if task not in TASKS:
+        raise TranscriptionError(f"Unknown task {task!r}: use 'transcribe' or 'translate'")
+    return task
 
 
 @dataclass(frozen=True)
@@ -51,11 +62,16 @@ class Engine(Protocol):
         audio: Path,
         *,
         language: str | None = None,
+        task: str = "transcribe",
         progress: ProgressCallback | None = None,
     ) -> TranscriptionResult:
         """Transcribe ``audio``; ``language=None`` detects it.
 
-        ``progress(seconds_done, total_seconds)`` is called as segments finish.
+        ``task="translate"`` gives English text whatever the spoken language;
+        ``result.language`` is still the spoken one.
+        ``progress(seconds_done, total_seconds)`` is called as decoding advances.
+        ``result.parameters`` records what reproduces the run: engine options,
+        decoding options and library versions.
         Raises TranscriptionError on failure.
         """
         ...

@@ -6,14 +6,16 @@ Options: [--language xx] [--model M] [--publish] [--json].
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from archive.consent import OPEN_TERMS
 from archive.errors import ArchiveError
-from archive.ingest import ConsentDetails, TestimonyDetails, testimony_ingest
+from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.models import AccessLevel
 from archive.pipeline import transcript_process
 from archive.progress import ProgressLine
@@ -30,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--storyteller", required=True, help="Public name or pseudonym.")
         parser.add_argument("--access", required=True, choices=AccessLevel.values)
         parser.add_argument("--language", help="ISO 639-1 code; detected when not given.")
+        parser.add_argument(
+            "--show-face",
+            action="store_true",
+            help="The storyteller allows their face to be shown (video is hidden otherwise).",
+        )
         parser.add_argument("--model", help="Whisper model (default: TRANSCRIPTION_MODEL).")
         parser.add_argument("--publish", action="store_true")
         parser.add_argument(
@@ -50,7 +57,12 @@ class Command(BaseCommand):
                     storyteller_name=options["storyteller"],
                     language=options["language"],
                 ),
-                consent=ConsentDetails(access_level=options["access"]),
+                consent=replace(
+                    OPEN_TERMS,
+                    access_level=options["access"],
+                    show_face=options["show_face"],
+                    show_real_name=False,
+                ),
                 model=options["model"],
             )
             testimony = transcript.media.testimony

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from archive.consent import ConsentTerms
 from archive.errors import ArchiveError
-from archive.ingest import ConsentDetails, TestimonyDetails, testimony_ingest
+from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.models import TestimonyPage
 from archive.pipeline import transcript_process
 from archive.progress import ProgressLine
@@ -61,8 +62,12 @@ class Command(BaseCommand):
                 recorded_on=date.fromisoformat(entry["recorded"]),
                 place=entry["place"],
             ),
-            consent=ConsentDetails(
+            consent=ConsentTerms(
                 access_level=entry["access"],
+                show_audio=True,
+                show_transcript=True,
+                allow_teaching=entry["access"] == "public",
+                allow_press=entry["access"] == "public",
                 form_version=consent["form_version"],
                 form_language=consent["form_language"],
                 method=consent["method"],

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from archive.models import TestimonyPage
 from search.backends import get_backend
-from search.backends.base import SearchUnavailable
-from search.indexing import index_testimony
+from search.backends.base import SearchUnavailable, SegmentDocument
+from search.documents import segment_documents
 
 
 class Command(BaseCommand):
@@ -19,14 +20,20 @@ class Command(BaseCommand):
         parser.add_argument("--backend", default="default", help="SEARCH_BACKENDS alias.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            backend = get_backend(options["backend"])
-            backend.clear()
-            testimonies = list(TestimonyPage.objects.select_related("consent", "storyteller"))
-            total = 0
+        testimonies = list(TestimonyPage.objects.select_related("consent", "storyteller"))
+
+        def documents() -> Iterator[SegmentDocument]:
             for number, testimony in enumerate(testimonies, start=1):
-                total += index_testimony(testimony, alias=options["backend"])
-                self.stderr.write(f"[{number}/{len(testimonies)}] {testimony.title}")
+                found = segment_documents(testimony)
+                self.stderr.write(
+                    f"[{number}/{len(testimonies)}] {testimony.title}: {len(found)} segments"
+                )
+                yield from found
+
+        try:
+            # rebuild(): backends that can build aside and swap (Elasticsearch)
+            # keep answering from the old index until the new one is complete.
+            total = get_backend(options["backend"]).rebuild(documents())
         except SearchUnavailable as e:
             raise CommandError(str(e)) from e
         self.stdout.write(f"Indexed {total} segments from {len(testimonies)} testimonies.")

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("query")
         parser.add_argument("--theme", action="append", default=[], help="Theme slug filter.")
         parser.add_argument("--language", action="append", default=[], help="Language filter.")
+        parser.add_argument("--place", action="append", default=[], help="Place filter.")
+        parser.add_argument("--year", default="", help="Year or range, e.g. 2010..2015.")
+        parser.add_argument("--media", action="append", default=[], help="audio or video.")
         parser.add_argument("--page", type=int, default=1)
         parser.add_argument("--json", action="store_true")
 
@@ -35,6 +38,9 @@ class Command(BaseCommand):
                 user=None,
                 themes=options["theme"],
                 languages=options["language"],
+                places=options["place"],
+                years=options["year"],
+                media_types=options["media"],
                 page=options["page"],
             )
         except (QueryError, SearchUnavailable) as e:
@@ -58,7 +64,12 @@ class Command(BaseCommand):
             for name, counts in results.facets.items()
         }
         if options["json"]:
-            payload = {"total": results.total, "hits": hits, "facets": facets}
+            payload = {
+                "total": results.total,
+                "hits": hits,
+                "facets": facets,
+                "facets_approximate": results.facets_approximate,
+            }
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         self.stdout.write(f"{results.total} moment(s) found")

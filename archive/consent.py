@@ -1,0 +1,154 @@
+"""Consent as services: create, amend (a new version), withdraw. Never an overwrite.
+
+Each change sends `consent_changed` for the testimony it governs, so search
+and every other surface follow within the same request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from archive.errors import ConsentError
+from archive.models import AccessLevel, ConsentRecord, ConsentVersion, Storyteller
+from archive.signals import consent_changed
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    """What the storyteller agreed to. Every permission defaults to no."""
+
+    access_level: str = AccessLevel.SEALED
+    show_audio: bool = False
+    show_video: bool = False
+    show_face: bool = False
+    show_transcript: bool = False
+    show_real_name: bool = False
+    allow_teaching: bool = False
+    allow_press: bool = False
+    embargo_until: date | None = None
+    form_version: str = ""
+    form_language: str = ""
+    method: str = "signed_form"
+    witness: str = ""
+
+    @classmethod
+    def of(cls, version: ConsentVersion) -> ConsentTerms:
+        return cls(**{f.name: getattr(version, f.name) for f in fields(cls)})
+
+
+# The common case for a public testimony: everything but the face and real name.
+OPEN_TERMS = ConsentTerms(
+    access_level=AccessLevel.PUBLIC,
+    show_audio=True,
+    show_video=True,
+    show_transcript=True,
+    allow_teaching=True,
+    allow_press=True,
+    form_version="2026-1",
+)
+
+
+def consent_record_create(
+    *, storyteller: Storyteller, terms: ConsentTerms, by: Any = None
+) -> ConsentRecord:
+    """A new consent record with its first version. Raises ConsentError if the terms are invalid."""
+    with transaction.atomic():
+        record = ConsentRecord.objects.create(storyteller=storyteller)
+        _add_version(record, terms, version=1, by=by, note="Consent given.")
+    return record
+
+
+def consent_amend(
+    *, record: ConsentRecord, by: Any = None, note: str = "", **changes: Any
+) -> ConsentVersion:
+    """Record a change of consent as a new version and apply it everywhere at once."""
+    unknown = set(changes) - {f.name for f in fields(ConsentTerms)}
+    if unknown:
+        raise ConsentError(f"Unknown consent field(s): {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        current = _lock_current(record)
+        if current.withdrawn:
+            raise ConsentError("Consent was withdrawn; it cannot be changed, only given anew.")
+        terms = replace(ConsentTerms.of(current), **changes)
+        version = _add_version(record, terms, version=current.version + 1, by=by, note=note)
+    _announce(record)
+    return version
+
+
+def consent_withdraw(*, record: ConsentRecord, reason: str = "", by: Any = None) -> ConsentVersion:
+    """Withdraw consent: a new version that hides the testimony from every surface now."""
+    with transaction.atomic():
+        current = _lock_current(record)
+        if current.withdrawn:
+            raise ConsentError(
+                f"Consent was already withdrawn on {current.created_at:%Y-%m-%d}; nothing changed."
+            )
+        version = _add_version(
+            record,
+            ConsentTerms.of(current),
+            version=current.version + 1,
+            by=by,
+            note="Withdrawn at the storyteller's request.",
+            withdrawn=True,
+            withdrawal_reason=reason,
+        )
+    _announce(record)
+    return version
+
+
+def _lock_current(record: ConsentRecord) -> ConsentVersion:
+    current = (
+        ConsentVersion.objects.select_for_update()
+        .filter(record_id=record.pk)
+        .order_by("-version")
+        .first()
+    )
+    if current is None:
+        raise ConsentError("This consent record has no version: it was never given.")
+    return current
+
+
+def _add_version(
+    record: ConsentRecord,
+    terms: ConsentTerms,
+    *,
+    version: int,
+    by: Any,
+    note: str,
+    withdrawn: bool = False,
+    withdrawal_reason: str = "",
+) -> ConsentVersion:
+    row = ConsentVersion(
+        record=record,
+        version=version,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        change_note=note,
+        withdrawn=withdrawn,
+        withdrawal_reason=withdrawal_reason,
+        **asdict(terms),
+    )
+    try:
+        row.full_clean(exclude=["record", "signed_form", "verbal_consent_media"])
+    except ValidationError as e:
+        raise ConsentError(_readable(e)) from e
+    row.save()
+    return row
+
+
+def _readable(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return " ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in error.message_dict.items()
+        )
+    return " ".join(error.messages)
+
+
+def _announce(record: ConsentRecord) -> None:
+    for testimony in record.testimonies.all():
+        consent_changed.send(sender=ConsentRecord, testimony=testimony)

@@ -1,0 +1,122 @@
+"""The JSON search API for journalists and partner sites.
+
+Same selectors, hence the same access policy, as the search page: an
+anonymous client sees what an anonymous visitor sees, a logged-in session
+what its user may. Rate limited per client address through Django's cache
+(a fixed window), because the API is the easiest surface to scrape.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
+
+from search.api_schema import SCHEMA
+from search.backends.base import SearchResults, SearchUnavailable
+from search.query import QueryError
+from search.selectors import GROUP_PAGE_SIZE, search_testimonies
+from search.views import UNAVAILABLE, filters_from, page_number
+
+RATE_WINDOW_SECONDS = 60
+
+
+def _rate_limit() -> int:
+    return int(getattr(settings, "SEARCH_API_RATE_LIMIT", 60))
+
+
+def _over_limit(request: HttpRequest) -> int:
+    """Seconds until the client may ask again, or 0 when within its allowance.
+
+    REMOTE_ADDR only: a forwarded-for header is the client's to forge, so a
+    proxy in front must set REMOTE_ADDR (as gunicorn behind nginx does).
+    """
+    now = int(time.time())
+    window = now // RATE_WINDOW_SECONDS
+    key = f"search-api-rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    cache.add(key, 0, RATE_WINDOW_SECONDS + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW_SECONDS + 1)
+        used = 1
+    if used > _rate_limit():
+        return (window + 1) * RATE_WINDOW_SECONDS - now or 1
+    return 0
+
+
+def _error(message: str, status: int, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _payload(results: SearchResults, page: int) -> dict[str, Any]:
+    def hit(h: Any) -> dict[str, Any]:
+        return {
+            "testimony_id": h.testimony_id,
+            "segment_id": h.segment_id,
+            "title": h.title,
+            "start": round(h.start, 2),
+            "end": round(h.end, 2),
+            "snippet": h.snippet_html,
+            "url": h.player_url,
+            "score": h.score,
+        }
+
+    pages = max(1, -(-results.total_groups // GROUP_PAGE_SIZE))
+    return {
+        "total": results.total,
+        "total_testimonies": results.total_groups,
+        "page": page,
+        "pages": pages,
+        "page_size": GROUP_PAGE_SIZE,
+        "groups": [
+            {
+                "testimony_id": g.testimony_id,
+                "title": g.title,
+                "url": g.url,
+                "total": g.total,
+                "hits": [hit(h) for h in g.hits],
+            }
+            for g in results.groups
+        ],
+        "hits": [hit(h) for h in results.hits],
+        "facets": {
+            name: [{"value": f.value, "count": f.count} for f in counts]
+            for name, counts in results.facets.items()
+        },
+        "facets_approximate": results.facets_approximate,
+        "suggestions": list(results.suggestions),
+    }
+
+
+@require_safe
+def search(request: HttpRequest) -> JsonResponse:
+    wait = _over_limit(request)
+    if wait:
+        return _error(
+            f"Too many requests: at most {_rate_limit()} a minute. Retry in {wait} s.",
+            429,
+            **{"Retry-After": str(wait)},
+        )
+    text = request.GET.get("q", "")
+    filters = filters_from(request.GET)
+    page = page_number(request.GET)
+    try:
+        results = search_testimonies(text=text, user=request.user, page=page, **filters)
+    except QueryError as e:
+        return _error(str(e), 400)
+    except SearchUnavailable:
+        return _error(UNAVAILABLE, 503, **{"Retry-After": "60"})
+    return JsonResponse(_payload(results, page), json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+def schema(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(SCHEMA)

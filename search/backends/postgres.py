@@ -1,0 +1,513 @@
+"""PostgreSQL full-text search backend, for sites on PostgreSQL without Elasticsearch.
+
+The index is one table of its own (``TABLE``, default ``search_segments``)
+with a weighted ``tsvector`` (text A, title B) under a GIN index. Words are
+matched without case and accents through a text search configuration
+``testimonio_fold`` (the ``simple`` parser and dictionary behind the
+``unaccent`` dictionary). Where the database role may not create the
+``unaccent`` extension, the backend falls back to ``simple`` over a tsvector
+of text Python has folded: search still ignores accents, but a snippet then
+highlights only the words written without accents.
+
+Every query is built from parsed words passed as parameters to
+``phraseto_tsquery``, which has no syntax, so no input can raise a tsquery
+error. Highlights come from ``ts_headline`` with control-character markers
+that the stored text cannot contain; the snippet is HTML-escaped before the
+markers become ``<mark>``.
+
+Params: ``{"DATABASE_URL": "postgresql://user@host/db", "TABLE": "search_segments"}``;
+without ``DATABASE_URL`` Django's default database is used when it is PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from search.backends.base import (
+    GROUP_CANDIDATES,
+    FacetCount,
+    Hit,
+    SearchResults,
+    SearchUnavailable,
+    SegmentDocument,
+    build_groups,
+    plan_groups,
+)
+from search.backends.base import SearchBackend as BaseSearchBackend
+from search.query import Query, fold
+
+__all__ = ["SearchBackend"]
+
+_MARK_OPEN = "\x02"
+_MARK_CLOSE = "\x03"
+# HighlightAll: ts_headline's own fragments trim anything that is not a word
+# at their edges (markup included); segments are short, and _window() cuts
+# the snippet around the first match instead.
+_HEADLINE_OPTIONS = f"StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, HighlightAll=true"
+_SNIPPET_WORDS = 16
+_BEFORE_MATCH = 5
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,50}")
+_FOLD_CONFIG = "testimonio_fold"
+
+
+# ts_headline's parser drops anything shaped like an HTML tag, so markup in a
+# transcript is swapped for private-use stand-ins before the headline and
+# escaped after it (the stand-ins are removed from stored text, so they can
+# only be ours).
+_STAND_INS = {"<": "\ue000", ">": "\ue001", "&": "\ue002"}
+_UNSTAND = {ord(v): html.escape(k, quote=False) for k, v in _STAND_INS.items()}
+_CLEAN = str.maketrans(dict.fromkeys([_MARK_OPEN, _MARK_CLOSE, "\x00", *_STAND_INS.values()], " "))
+
+
+def _clean(text: str) -> str:
+    return text.translate(_CLEAN)
+
+
+def _window(raw: str) -> str:
+    """About _SNIPPET_WORDS words around the first match, never cutting a mark in two."""
+    words = raw.split()
+    first = next((i for i, word in enumerate(words) if _MARK_OPEN in word), 0)
+    start = max(0, first - _BEFORE_MATCH)
+    end = min(len(words), start + _SNIPPET_WORDS)
+    shown = words[start:end]
+    if not shown:
+        return ""
+    opened = "".join(words[:start]).count(_MARK_OPEN) - "".join(words[:start]).count(_MARK_CLOSE)
+    if opened > 0:
+        shown[0] = _MARK_OPEN + shown[0]
+    text = " ".join(shown)
+    if text.count(_MARK_OPEN) > text.count(_MARK_CLOSE):
+        text += _MARK_CLOSE
+    return ("\u2026" if start else "") + text + ("\u2026" if end < len(words) else "")
+
+
+def _snippet_html(raw: str) -> str:
+    return (
+        html.escape(_window(raw), quote=False)
+        .translate(_UNSTAND)
+        .replace(_MARK_OPEN, "<mark>")
+        .replace(_MARK_CLOSE, "</mark>")
+    )
+
+
+def _leading_words_html(text: str) -> str:
+    words = text.split()
+    shown = " ".join(words[:_SNIPPET_WORDS]) + ("\u2026" if len(words) > _SNIPPET_WORDS else "")
+    return html.escape(shown, quote=False)
+
+
+def _facet(counts: Counter[str]) -> tuple[FacetCount, ...]:
+    return tuple(
+        FacetCount(value, count)
+        for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if value
+    )
+
+
+def _conninfo(params: dict) -> str:
+    url = params.get("DATABASE_URL")
+    if url:
+        return str(url)
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    database = settings.DATABASES["default"]
+    if "postgresql" not in database.get("ENGINE", ""):
+        raise ImproperlyConfigured(
+            "The PostgreSQL search backend needs DATABASE_URL in its SEARCH_BACKENDS entry "
+            "or a PostgreSQL default database."
+        )
+    return psycopg.conninfo.make_conninfo(
+        dbname=database.get("NAME") or "",
+        user=database.get("USER") or "",
+        password=database.get("PASSWORD") or "",
+        host=database.get("HOST") or "",
+        port=str(database.get("PORT") or ""),
+    )
+
+
+class SearchBackend(BaseSearchBackend):
+    """PostgreSQL backend. One connection per instance, shared by threads under a lock."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(params)
+        table = str(params.get("TABLE", "search_segments"))
+        if not _TABLE_NAME.fullmatch(table):
+            raise ValueError(f"TABLE {table!r} must be a lower-case SQL identifier.")
+        self.table = sql.Identifier(table)
+        self._table_name = table
+        self._conninfo = _conninfo(params)
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection | None = None
+        self._config = "simple"
+        with self._connection("open the index"):
+            pass
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+        self._config = self._ensure_config(conn)
+        self._ensure_schema(conn)
+        return conn
+
+    @staticmethod
+    def _ensure_config(conn: psycopg.Connection) -> str:
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_ts_config WHERE cfgname = %s", (_FOLD_CONFIG,)
+                ).fetchone()
+                if not exists:
+                    conn.execute(f"CREATE TEXT SEARCH CONFIGURATION {_FOLD_CONFIG} (COPY = simple)")
+                    conn.execute(
+                        f"ALTER TEXT SEARCH CONFIGURATION {_FOLD_CONFIG} "
+                        "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
+                    )
+        except psycopg.errors.UniqueViolation:
+            return _FOLD_CONFIG  # another process created it at the same moment
+        except psycopg.Error:
+            # No right to create extensions here: fold in Python instead.
+            return "simple"
+        return _FOLD_CONFIG
+
+    def _ensure_schema(self, conn: psycopg.Connection) -> None:
+        table = self.table
+        name = self._table_name
+        statements = [
+            sql.SQL(
+                """CREATE TABLE IF NOT EXISTS {} (
+                    segment_id bigint PRIMARY KEY,
+                    testimony_id bigint NOT NULL,
+                    title text NOT NULL,
+                    url text NOT NULL,
+                    start double precision NOT NULL,
+                    "end" double precision NOT NULL,
+                    text text NOT NULL,
+                    language text NOT NULL,
+                    access_level text NOT NULL,
+                    storyteller text NOT NULL DEFAULT '',
+                    place text NOT NULL DEFAULT '',
+                    place_key text NOT NULL DEFAULT '',
+                    year integer,
+                    media_type text NOT NULL DEFAULT '',
+                    themes text[] NOT NULL DEFAULT '{{}}',
+                    document tsvector NOT NULL
+                )"""
+            ).format(table),
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (document)").format(
+                sql.Identifier(f"{name}_document"), table
+            ),
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (themes)").format(
+                sql.Identifier(f"{name}_themes"), table
+            ),
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (testimony_id)").format(
+                sql.Identifier(f"{name}_testimony"), table
+            ),
+        ]
+        with conn.transaction():
+            # Two processes starting at once must not race on CREATE.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+            for statement in statements:
+                conn.execute(statement)
+
+    @contextmanager
+    def _connection(self, action: str) -> Iterator[psycopg.Connection]:
+        with self._lock:
+            try:
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    self._conn = self._connect()
+                yield self._conn
+            except psycopg.Error as e:
+                raise SearchUnavailable(
+                    f"The PostgreSQL search index could not {action}: {e}. Check that the "
+                    "database server is running and reachable, then try again."
+                ) from e
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _text(self, text: str) -> str:
+        """Text as stored for the tsvector: folded in Python only without unaccent."""
+        return text if self._config == _FOLD_CONFIG else fold(text)
+
+    # -- writes -------------------------------------------------------------
+
+    def _index_segments(self, documents: list[SegmentDocument]) -> None:
+        statement = sql.SQL(
+            """INSERT INTO {} (segment_id, testimony_id, title, url, start, "end", text,
+                language, access_level, storyteller, place, place_key, year, media_type, themes,
+                document)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                setweight(to_tsvector(%s::regconfig, %s), 'A')
+                || setweight(to_tsvector(%s::regconfig, %s), 'B'))
+            ON CONFLICT (segment_id) DO UPDATE SET
+                testimony_id = EXCLUDED.testimony_id, title = EXCLUDED.title,
+                url = EXCLUDED.url, start = EXCLUDED.start, "end" = EXCLUDED."end",
+                text = EXCLUDED.text, language = EXCLUDED.language,
+                access_level = EXCLUDED.access_level, storyteller = EXCLUDED.storyteller,
+                place = EXCLUDED.place, place_key = EXCLUDED.place_key, year = EXCLUDED.year,
+                media_type = EXCLUDED.media_type, themes = EXCLUDED.themes,
+                document = EXCLUDED.document"""
+        ).format(self.table)
+        with self._connection("store segments") as conn, conn.transaction():
+            rows = []
+            for doc in documents:
+                text, title = _clean(doc.text), _clean(doc.title)
+                rows.append(
+                    (
+                        doc.segment_id,
+                        doc.testimony_id,
+                        title,
+                        doc.url,
+                        float(doc.start),
+                        float(doc.end),
+                        text,
+                        doc.language,
+                        doc.access_level,
+                        doc.storyteller,
+                        doc.place,
+                        fold(doc.place),
+                        doc.year,
+                        doc.media_type,
+                        sorted(set(doc.themes)),
+                        self._config,
+                        self._text(text),
+                        self._config,
+                        self._text(title),
+                    )
+                )
+            with conn.cursor() as cursor:
+                cursor.executemany(statement, rows)
+
+    def _remove_testimony(self, testimony_id: int) -> None:
+        with self._connection("remove a testimony") as conn:
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE testimony_id = %s").format(self.table),
+                (testimony_id,),
+            )
+
+    def _clear(self) -> None:
+        with self._connection("clear the index") as conn:
+            conn.execute(sql.SQL("TRUNCATE {}").format(self.table))
+
+    def _count(self) -> int:
+        with self._connection("count segments") as conn:
+            row = conn.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(self.table)).fetchone()
+        return int(row[0]) if row else 0
+
+    def drop(self) -> None:
+        """Drop the index table (tests and decommissioning)."""
+        with self._connection("drop the index") as conn:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table))
+
+    # -- reads --------------------------------------------------------------
+
+    def _tsquery(self, words: Sequence[str], joiner: str) -> tuple[sql.Composable, list[Any]]:
+        parts = [sql.SQL("phraseto_tsquery(%s::regconfig, %s)") for _ in words]
+        params: list[Any] = []
+        for word in words:
+            params.extend([self._config, self._text(word)])
+        return sql.SQL("(") + sql.SQL(f" {joiner} ").join(parts) + sql.SQL(")"), params
+
+    def _positive(self, query: Query) -> tuple[sql.Composable, list[Any]] | None:
+        words = [*query.terms, *(" ".join(phrase) for phrase in query.phrases)]
+        return self._tsquery(words, "&&") if words else None
+
+    def _where(
+        self, query: Query, access_levels: frozenset[str]
+    ) -> tuple[sql.Composable, list[Any]]:
+        clauses: list[sql.Composable] = [sql.SQL("access_level = ANY(%s)")]
+        params: list[Any] = [sorted(access_levels)]
+        positive = self._positive(query)
+        if positive is not None:
+            clauses.append(sql.SQL("document @@ ") + positive[0])
+            params.extend(positive[1])
+        if query.exclusions:
+            excluded, excluded_params = self._tsquery(list(query.exclusions), "||")
+            clauses.append(sql.SQL("NOT (document @@ ") + excluded + sql.SQL(")"))
+            params.extend(excluded_params)
+        if query.languages:
+            clauses.append(sql.SQL("language = ANY(%s)"))
+            params.append(list(query.languages))
+        if query.themes:
+            clauses.append(sql.SQL("themes @> %s"))
+            params.append(list(query.themes))
+        if query.media_types:
+            clauses.append(sql.SQL("media_type = ANY(%s)"))
+            params.append(list(query.media_types))
+        if query.places:
+            clauses.append(sql.SQL("place_key = ANY(%s)"))
+            params.append(list(query.place_keys))
+        if query.year_from is not None:
+            clauses.append(sql.SQL("year >= %s"))
+            params.append(query.year_from)
+        if query.year_to is not None:
+            clauses.append(sql.SQL("year <= %s"))
+            params.append(query.year_to)
+        return sql.SQL(" AND ").join(clauses), params
+
+    def _totals(
+        self, conn: psycopg.Connection, where: sql.Composable, params: list[Any]
+    ) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT language, themes, place, year / 10 * 10, media_type, COUNT(*) "
+                "FROM {} WHERE {} GROUP BY 1, 2, 3, 4, 5"
+            ).format(self.table, where),
+            params,
+        ).fetchall()
+        counters: dict[str, Counter[str]] = {
+            name: Counter() for name in ("theme", "language", "place", "decade", "media_type")
+        }
+        total = 0
+        for language, themes, place, decade, media_type, count in rows:
+            total += count
+            counters["language"][language] += count
+            counters["place"][place] += count
+            counters["decade"][str(decade) if decade is not None else ""] += count
+            counters["media_type"][media_type] += count
+            for theme in themes:
+                counters["theme"][theme] += count
+        return total, {name: _facet(counter) for name, counter in counters.items()}
+
+    def _order(self, query: Query) -> tuple[sql.Composable, sql.Composable, list[Any]]:
+        """(score expression, ORDER BY, params of the score expression)."""
+        positive = self._positive(query)
+        if positive is None:
+            return sql.SQL("0.0"), sql.SQL("segment_id"), []
+        score = sql.SQL("ts_rank(document, ") + positive[0] + sql.SQL(")")
+        return score, sql.SQL("score DESC, segment_id"), positive[1]
+
+    def _rows(
+        self,
+        conn: psycopg.Connection,
+        query: Query,
+        where: sql.Composable,
+        params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> list[tuple]:
+        score, order, score_params = self._order(query)
+        positive = self._positive(query)
+        if positive is None:
+            headline: sql.Composable = sql.SQL("NULL")
+            headline_params: list[Any] = []
+        else:
+            # Headlines only for the page's rows: the ranked subquery is limited first.
+            headline = (
+                sql.SQL("ts_headline(%s::regconfig, translate(m.text, %s, %s), ")
+                + positive[0]
+                + sql.SQL(", %s)")
+            )
+            headline_params = [
+                self._config,
+                "".join(_STAND_INS),
+                "".join(_STAND_INS.values()),
+                *positive[1],
+                _HEADLINE_OPTIONS,
+            ]
+        statement = sql.SQL(
+            'SELECT m.testimony_id, m.segment_id, m.title, m.url, m.start, m."end", {headline}, '
+            'm.score, m.text FROM (SELECT testimony_id, segment_id, title, url, start, "end", '
+            "text, {score} AS score FROM {table} WHERE {where} ORDER BY {order} "
+            "LIMIT %s OFFSET %s) m ORDER BY {outer}"
+        ).format(
+            headline=headline,
+            score=score,
+            table=self.table,
+            where=where,
+            order=order,
+            outer=sql.SQL("m.score DESC, m.segment_id"),
+        )
+        return conn.execute(
+            statement, [*headline_params, *score_params, *params, limit, offset]
+        ).fetchall()
+
+    @staticmethod
+    def _hit(row: tuple) -> Hit:
+        testimony_id, segment_id, title, url, start, end, headline, score, text = row
+        return Hit(
+            testimony_id=testimony_id,
+            segment_id=segment_id,
+            title=title,
+            url=url,
+            start=start,
+            end=end,
+            snippet_html=(
+                _snippet_html(headline) if headline is not None else _leading_words_html(text)
+            ),
+            score=float(score),
+        )
+
+    def _search(
+        self, query: Query, access_levels: frozenset[str], limit: int, offset: int
+    ) -> SearchResults:
+        where, params = self._where(query, access_levels)
+        with self._connection("search") as conn:
+            total, facets = self._totals(conn, where, params)
+            if not total:
+                return SearchResults()
+            rows = self._rows(conn, query, where, params, limit, offset) if offset < total else []
+        return SearchResults(hits=tuple(self._hit(row) for row in rows), total=total, facets=facets)
+
+    def _search_grouped(
+        self,
+        query: Query,
+        access_levels: frozenset[str],
+        limit: int,
+        offset: int,
+        per_group: int,
+    ) -> SearchResults:
+        where, params = self._where(query, access_levels)
+        score, order, score_params = self._order(query)
+        with self._connection("search") as conn:
+            total, facets = self._totals(conn, where, params)
+            if not total:
+                return SearchResults()
+            candidates = conn.execute(
+                sql.SQL(
+                    "SELECT testimony_id, segment_id, {} AS score FROM {} WHERE {} "
+                    "ORDER BY {} LIMIT %s"
+                ).format(score, self.table, where, order),
+                [*score_params, *params, GROUP_CANDIDATES],
+            ).fetchall()
+            page = plan_groups(((r[0], r[1]) for r in candidates), limit, offset, per_group)
+            wanted = [sid for ids in page.segment_ids.values() for sid in ids]
+            rows = []
+            totals: dict[int, int] = {}
+            if wanted:
+                only = sql.SQL("{} AND segment_id = ANY(%s)").format(where)
+                rows = self._rows(conn, query, only, [*params, wanted], len(wanted), 0)
+                in_page = sql.SQL("{} AND testimony_id = ANY(%s)").format(where)
+                totals = dict(
+                    conn.execute(
+                        sql.SQL("SELECT testimony_id, COUNT(*) FROM {} WHERE {} GROUP BY 1").format(
+                            self.table, in_page
+                        ),
+                        [*params, list(page.testimony_ids)],
+                    ).fetchall()
+                )
+        hits = {row[1]: self._hit(row) for row in rows}
+        groups = build_groups(page, hits, totals)
+        return SearchResults(
+            hits=tuple(hit for group in groups for hit in group.hits),
+            total=total,
+            facets=facets,
+            groups=groups,
+            total_groups=page.total_groups,
+            facets_approximate=len(candidates) >= GROUP_CANDIDATES,
+        )

@@ -1,0 +1,273 @@
+"""The task queue for real: Celery workers over Redis, in their own processes.
+
+Nothing here runs eagerly: the test migrates a file-based SQLite database,
+ingests with `manage.py ingest --background` and lets real `celery worker`
+processes do the work, one of which it kills with SIGKILL mid-transcription.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = "redis://127.0.0.1:6379/15"
+# Seconds before Redis hands a dead worker's message to another worker.
+VISIBILITY_TIMEOUT = 5
+
+SENTENCES = [
+    "The officer told me that if I signed the paper I could see my children sooner.",
+    "I called the police because he was hurting me, and they arrested both of us.",
+    "At the county jail they took my fingerprints, and two days later immigration came.",
+    "Nobody explained what the plea would mean for my status.",
+    "Every morning I call my son on video, because the border is between us.",
+    "The judge listened to my story, and for the first time I felt believed.",
+]
+
+
+def _redis() -> object:
+    redis = pytest.importorskip("redis", reason="the Redis tests need the redis client")
+    client = redis.Redis.from_url(BROKER, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as e:
+        pytest.skip(f"no Redis at {BROKER}: {e}")
+    return client
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for every subprocess: one SQLite file, one var/ folder, Redis DB 15."""
+    _redis()
+    root = tmp_path_factory.mktemp("queue")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+        "TESTIMONIO_VAR_DIR": str(root / "var"),
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "TRANSCRIPTION_MODEL": "tiny.en",
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage("migrate", "--noinput", env=env, timeout=300)
+    return env
+
+
+@pytest.fixture
+def broker(stack: dict[str, str]) -> Iterator[None]:
+    client = _redis()
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 120) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+class Worker:
+    """A `celery worker --pool=solo` process with its log in a file."""
+
+    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._out = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "--loglevel=INFO", "-n", f"{name}@%h",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        self._out.close()
+
+
+@pytest.fixture
+def workers(stack: dict[str, str], tmp_path: Path) -> Iterator[Callable[[str], Worker]]:
+    started: list[Worker] = []
+
+    def start(name: str) -> Worker:
+        worker = Worker(name, stack, tmp_path / f"{name}.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def speech(dest: Path, sentences: list[str]) -> Path:
+    wav = dest.with_suffix(".wav")
+    subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), " ".join(sentences)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "libopus", "-b:a", "24k",
+         str(dest)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    wav.unlink()
+    return dest
+
+
+def ingest_in_background(path: Path, env: dict[str, str], title: str) -> int:
+    out = manage(
+        "ingest", str(path), "--title", title, "--storyteller", "Ana P.", "--access", "public",
+        "--background", "--json", env=env,
+    )  # fmt: skip
+    testimony = json.loads(out.strip().splitlines()[-1])["id"]
+    with closing(_db(env)) as db:
+        row = db.execute(
+            "SELECT t.id FROM archive_transcript t JOIN archive_mediaasset m ON t.media_id = m.id"
+            " WHERE m.testimony_id = ?",
+            (testimony,),
+        ).fetchone()
+    return row[0]
+
+
+def _db(env: dict[str, str]) -> sqlite3.Connection:
+    return sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=30)
+
+
+def job(env: dict[str, str], transcript: int) -> tuple[str, float, str]:
+    with closing(_db(env)) as db:
+        return db.execute(
+            "SELECT status, progress_seconds, error FROM archive_transcript WHERE id = ?",
+            (transcript,),
+        ).fetchone()
+
+
+def segments(env: dict[str, str], transcript: int) -> list[tuple[int, float, float, str]]:
+    with closing(_db(env)) as db:
+        return db.execute(
+            'SELECT "index", start, "end", text FROM archive_segment WHERE transcript_id = ?'
+            ' ORDER BY "index"',
+            (transcript,),
+        ).fetchall()
+
+
+def wait_for(
+    what: str, check: Callable[[], bool], worker: Worker, timeout: float, every: float = 0.05
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if not worker.alive():
+            pytest.fail(f"worker died while waiting for {what}:\n{worker.tail()}")
+        time.sleep(every)
+    pytest.fail(f"{what} did not happen in {timeout:.0f} s:\n{worker.tail()}")
+
+
+def assert_contiguous_and_covering(
+    rows: list[tuple[int, float, float, str]], seconds: float
+) -> None:
+    assert rows, "no segments stored"
+    assert [r[0] for r in rows] == list(range(len(rows))), "indexes must be 0..n-1, once each"
+    for (_, start, end, _text), (_, next_start, _, _) in zip(rows, rows[1:], strict=False):
+        assert start <= end <= next_start + 0.5, "segments overlap or run backwards"
+    assert rows[0][1] < 5.0, "speech at the start is missing"
+    assert rows[-1][2] > seconds - 8.0, "speech at the end is missing"
+    spans = [(r[1], r[2]) for r in rows]
+    assert len(spans) == len(set(spans)), "a stretch of speech was stored twice"
+
+
+def test_background_ingest_is_transcribed_by_a_real_worker_over_redis(
+    stack: dict[str, str], broker: None, workers: Callable[[str], Worker], tmp_path: Path
+) -> None:
+    clip = speech(tmp_path / "short.ogg", SENTENCES[:2])
+    worker = workers("first")
+
+    transcript = ingest_in_background(clip, stack, "Queued over Redis")
+
+    assert job(stack, transcript)[0] in ("queued", "running")
+    wait_for("the transcript to be done", lambda: job(stack, transcript)[0] == "done", worker, 120)
+    rows = segments(stack, transcript)
+    assert rows
+    text = " ".join(r[3] for r in rows).lower()
+    assert "police" in text or "officer" in text
+
+
+def test_worker_killed_mid_transcription_leaves_a_job_the_next_worker_finishes(
+    stack: dict[str, str], broker: None, workers: Callable[[str], Worker], tmp_path: Path
+) -> None:
+    clip = speech(tmp_path / "long.ogg", SENTENCES * 2)  # about 70 s of speech
+    seconds = float(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+             str(clip)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    )  # fmt: skip
+    first = workers("doomed")
+    transcript = ingest_in_background(clip, stack, "Killed mid-transcription")
+
+    # Mid-transcription: the engine has reported progress, the job is not done.
+    wait_for(
+        "progress from the engine",
+        lambda: (row := job(stack, transcript))[0] == "running" and row[1] > 0,
+        first,
+        180,
+    )
+    first.kill()
+
+    status, progress, _ = job(stack, transcript)
+    assert status == "running" and 0 < progress < seconds
+    assert segments(stack, transcript) == [], "a killed run must store nothing"
+
+    second = workers("rescuer")
+    wait_for(
+        "the redelivered job to finish",
+        lambda: job(stack, transcript)[0] in ("done", "failed"),
+        second,
+        240,
+        every=0.2,
+    )
+    status, progress, error = job(stack, transcript)
+    assert status == "done", error
+    assert progress == pytest.approx(seconds, abs=1.0)
+    assert_contiguous_and_covering(segments(stack, transcript), seconds)
+    assert "was left running" in second.tail()

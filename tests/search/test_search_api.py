@@ -1,0 +1,197 @@
+"""The JSON search API, the search page and the command: same answers, same policy, no 500s."""
+
+from __future__ import annotations
+
+import logging
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from search.backends import get_backend, reset_backends
+from search.backends.base import SearchUnavailable, SegmentDocument
+from search.indexing import with_retries
+
+pytestmark = pytest.mark.django_db
+
+DOWN = {"BACKEND": "search.backends.postgres", "DATABASE_URL": "postgresql://x@127.0.0.1:1/x"}
+
+
+def doc(segment_id: int, testimony_id: int, text: str, **extra) -> SegmentDocument:
+    fields = {
+        "title": f"Testimony {testimony_id}",
+        "url": f"/t{testimony_id}/",
+        "start": 60.0 * segment_id,
+        "end": 60.0 * segment_id + 10,
+        "language": "en",
+        "themes": ("ice-detainer",),
+        "access_level": "public",
+        "place": "New York",
+        "year": 2012,
+        "media_type": "audio",
+        **extra,
+    }
+    return SegmentDocument(segment_id=segment_id, testimony_id=testimony_id, text=text, **fields)
+
+
+@pytest.fixture
+def indexed() -> None:
+    cache.clear()
+    get_backend().index_segments(
+        [
+            doc(1, 1, "They put an ICE hold on me so I could not post bail."),
+            doc(2, 1, "The hold lasted for weeks."),
+            doc(3, 2, "Another hold, in Houston.", place="Houston", year=1999, media_type="video"),
+            doc(4, 3, "Restricted hold words zanzibar.", access_level="researchers"),
+        ]
+    )
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_returns_testimonies_with_their_best_moments() -> None:
+    response = Client().get("/api/search/", {"q": "hold"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == 3
+    assert body["total_testimonies"] == 2
+    assert [g["testimony_id"] for g in body["groups"]][0] in (1, 2)
+    first = next(g for g in body["groups"] if g["testimony_id"] == 1)
+    assert first["total"] == 2
+    assert first["hits"][0]["url"].startswith("/t1/?t=")
+    assert "<mark>" in first["hits"][0]["snippet"]
+    facets = {name: {f["value"]: f["count"] for f in v} for name, v in body["facets"].items()}
+    assert facets["place"] == {"New York": 2, "Houston": 1}
+    assert facets["decade"] == {"2010": 2, "1990": 1}
+    assert facets["media_type"] == {"audio": 2, "video": 1}
+    assert body["page"] == 1 and body["pages"] == 1
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_filters_by_field_and_parameter() -> None:
+    by_text = Client().get("/api/search/", {"q": 'hold place:"new york"'}).json()
+    by_param = Client().get("/api/search/", {"q": "hold", "year": "2010..2015"}).json()
+    assert by_text["total"] == by_param["total"] == 2
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_never_shows_an_anonymous_client_restricted_testimony() -> None:
+    body = Client().get("/api/search/", {"q": "zanzibar"}).json()
+    assert body["total"] == 0 and body["groups"] == [] and body["hits"] == []
+    assert body["suggestions"] == []
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_suggests_a_spelling_for_a_misspelt_word() -> None:
+    body = Client().get("/api/search/", {"q": "hlod"}).json()
+    assert body["total"] == 0
+    assert body["suggestions"] == ["hold"]
+
+
+@pytest.mark.usefixtures("indexed")
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "x" * 10_000}, "the limit is 500"),
+        ({"q": "AND OR *"}, "Nothing to search for"),
+        ({"q": "hold year:2015..2010"}, "ends before it starts"),
+        ({"q": "hold", "year": "soon"}, "Cannot read the year"),
+        ({"q": "hold colour:red"}, "Unknown search field"),
+        ({"q": "\x00\x01\x02"}, "Nothing to search for"),
+    ],
+)
+def test_api_bad_queries_are_400_with_a_message(params: dict, message: str) -> None:
+    response = Client().get("/api/search/", params)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_unknown_theme_is_zero_results_not_an_error() -> None:
+    response = Client().get("/api/search/", {"q": "hold theme:no-such-theme"})
+    assert response.status_code == 200
+    assert response.json()["total"] == 0
+
+
+@pytest.mark.usefixtures("indexed")
+def test_api_is_rate_limited_per_client_with_retry_after(settings) -> None:
+    settings.SEARCH_API_RATE_LIMIT = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [client.get("/api/search/", {"q": "hold"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = client.get("/api/search/", {"q": "hold"})
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Too many requests" in refused.json()["error"]
+    other = Client(REMOTE_ADDR="203.0.113.10").get("/api/search/", {"q": "hold"})
+    assert other.status_code == 200
+
+
+def test_api_schema_is_openapi_3_describing_the_search() -> None:
+    schema = Client().get("/api/schema.json").json()
+    assert schema["openapi"].startswith("3.")
+    operation = schema["paths"]["/api/search/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"q", "theme", "language", "page"}
+    assert {"200", "400", "429", "503"} <= set(operation["responses"])
+
+
+@pytest.fixture
+def backend_down(settings) -> None:
+    cache.clear()
+    settings.SEARCH_BACKENDS = {"default": DOWN}
+    reset_backends()
+
+
+@pytest.mark.usefixtures("backend_down")
+def test_a_backend_that_is_down_is_503_for_the_api_the_page_and_exit_1_for_the_command():
+    api = Client().get("/api/search/", {"q": "hold"})
+    assert api.status_code == 503
+    assert "unavailable" in api.json()["error"]
+    page = Client().get("/search/", {"q": "hold"})
+    assert page.status_code == 503
+    assert "Search is unavailable right now" in page.content.decode()
+    with pytest.raises(CommandError):
+        call_command("search", "hold", stdout=StringIO())
+
+
+@pytest.mark.usefixtures("indexed")
+def test_search_page_groups_moments_by_testimony_with_facets_and_pages() -> None:
+    response = Client().get("/search/", {"q": "hold"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="group"') == 2
+    assert "2 moments in this testimony" in html
+    assert "1990s" in html and "Houston" in html and "Video" in html
+    assert "year=1990..1999" in html
+
+
+@pytest.mark.usefixtures("indexed")
+def test_search_command_json_keeps_its_keys() -> None:
+    out = StringIO()
+    call_command("search", "hold", "--json", stdout=out)
+    import json
+
+    body = json.loads(out.getvalue())
+    assert {"total", "hits", "facets"} <= set(body)
+    assert body["total"] == 3
+
+
+def test_indexing_is_retried_then_gives_up_with_the_last_error(caplog) -> None:
+    calls = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) < 3:
+            raise SearchUnavailable("index restarting")
+        return 7
+
+    with caplog.at_level(logging.WARNING, logger="search.indexing"):
+        assert with_retries(flaky, what="indexing", delays=(0, 0, 0)) == 7
+    assert len(calls) == 3
+    assert "retrying" in caplog.text
+
+    def down() -> int:
+        raise SearchUnavailable("down")
+
+    with pytest.raises(SearchUnavailable):
+        with_retries(down, what="indexing", delays=(0,))
