@@ -37,3 +37,11 @@ def process_transcript(transcript_id: int) -> str:
     except JobStopped:
         return "stopped"
     return "done"
+
+
+@shared_task
+def lift_embargoes() -> int:
+    """Hourly (Celery beat): make testimony whose embargo ended findable again."""
+    from archive.embargo import embargoes_lift
+
+    return len(embargoes_lift())

@@ -1,12 +1,19 @@
 """Transcription benchmark: raw faster-whisper vs. Testimonio's pipeline, side by side.
 
     python bench/transcription.py [--minutes 10] [--model base] [--threads 0]
+                                  [--sequential] [--openai-model base]
 
 Generates at least N minutes each of English and Spanish speech with espeak-ng,
 then, per language, runs in a fresh process each (so peak RSS is per run):
 
-  raw       faster_whisper.WhisperModel on the already-normalised 16 kHz WAV
+  raw       faster_whisper on the already-normalised 16 kHz WAV, with the same
+            decoder the engine picks (BatchedInferencePipeline from
+            BATCHED_FROM_SECONDS on, WhisperModel.transcribe below it;
+            --sequential forces WhisperModel.transcribe for both)
   pipeline  probe + normalise_audio + get_engine(...).transcribe on the original
+  openai    openai-whisper on the original, where real weights are on this
+            machine (--openai-model: a .pt path or a size name already in
+            ~/.cache/whisper); otherwise a "skipped" line says why
 
 and prints audio seconds, wall seconds, real-time factor, WER against the
 reference text, peak RSS, the time spent in probe + normalise ("ffmpeg s") and
@@ -109,26 +116,54 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_raw(model_path: str, wav16k: str, threads: int) -> dict[str, Any]:
-    from faster_whisper import WhisperModel
+def run_raw(model_path: str, wav16k: str, threads: int, batched: bool) -> dict[str, Any]:
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    from transcription.engines.faster_whisper import BATCH_SIZE
 
     t0 = time.perf_counter()
     model = WhisperModel(model_path, device="cpu", compute_type="int8", cpu_threads=threads)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    segments, info = model.transcribe(wav16k, **PARAMS)
+    if batched:
+        pipeline = BatchedInferencePipeline(model)
+        segments, info = pipeline.transcribe(wav16k, batch_size=BATCH_SIZE, **PARAMS)
+    else:
+        segments, info = model.transcribe(wav16k, **PARAMS)
     text = " ".join(s.text.strip() for s in segments)
     wall = time.perf_counter() - t0
     return {"load": load, "wall": wall, "text": text, "language": info.language,
             "rss": peak_rss_mb()}  # fmt: skip
 
 
-def run_pipeline(model: str, original: str, threads: int) -> dict[str, Any]:
+def run_pipeline(model: str, original: str, threads: int, batched: bool) -> dict[str, Any]:
     from transcription.engines import get_engine
+    from transcription.engines.faster_whisper import BATCHED_FROM_SECONDS
     from transcription.media import normalise_audio, probe
 
     t0 = time.perf_counter()
-    engine = get_engine(model, cpu_threads=threads)
+    engine = get_engine(
+        model, cpu_threads=threads, batched_from_seconds=BATCHED_FROM_SECONDS if batched else None
+    )
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        probe(Path(original))
+        audio = normalise_audio(Path(original), Path(tmp) / "audio.wav")
+        prep = time.perf_counter() - t0
+        result = engine.transcribe(audio)
+    wall = time.perf_counter() - t0
+    return {"load": load, "wall": wall, "prep": prep, "text": result.text,
+            "language": result.language, "rss": peak_rss_mb(),
+            "batched": result.parameters.get("batched", False)}  # fmt: skip
+
+
+def run_openai(model: str, original: str, threads: int, batched: bool) -> dict[str, Any]:
+    from transcription.engines.openai_whisper import OpenAIWhisperEngine
+    from transcription.media import normalise_audio, probe
+
+    t0 = time.perf_counter()
+    engine = OpenAIWhisperEngine(model, cpu_threads=threads)
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,6 +174,19 @@ def run_pipeline(model: str, original: str, threads: int) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     return {"load": load, "wall": wall, "prep": prep, "text": result.text,
             "language": result.language, "rss": peak_rss_mb()}  # fmt: skip
+
+
+def openai_weights(model: str) -> str | None:
+    """Why openai-whisper cannot run here, or None when it can."""
+    from transcription.errors import TranscriptionError
+
+    try:
+        from transcription.engines.openai_whisper import resolve_checkpoint
+
+        resolve_checkpoint(model)
+    except TranscriptionError as e:
+        return str(e)
+    return None
 
 
 def _child(conn: Any, func: Any, args: tuple[Any, ...]) -> None:
@@ -162,15 +210,25 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: library default)")
     parser.add_argument("--languages", default="en,es")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="never use the batched decoder, even for long audio",
+    )
+    parser.add_argument(
+        "--openai-model", default="base", help="openai-whisper checkpoint (.pt path or size name)"
+    )
     args = parser.parse_args()
 
     import jiwer
 
+    from transcription.engines.faster_whisper import BATCHED_FROM_SECONDS
     from transcription.media import normalise_audio
     from transcription.models import resolve_model
 
     model_path = resolve_model(args.model)
     print(f"model {args.model} -> {model_path}; {args.minutes} min per language", flush=True)
+    openai_missing = openai_weights(args.openai_model)
     rows = []
     with tempfile.TemporaryDirectory(prefix="testimonio-bench-") as tmp:
         for lang in args.languages.split(","):
@@ -178,17 +236,22 @@ def main() -> None:
             wav16k = normalise_audio(original, Path(tmp) / f"{lang}-16k.wav")
             seconds = wav_seconds(original)
             reference = normalise_text(text)
-            for mode, func, first in (
-                ("raw", run_raw, model_path),
-                ("pipeline", run_pipeline, args.model),
-            ):
+            batched = not args.sequential and seconds >= BATCHED_FROM_SECONDS
+            modes = [("raw", run_raw, model_path), ("pipeline", run_pipeline, args.model)]
+            if openai_missing is None:
+                modes.append(("openai", run_openai, args.openai_model))
+            for mode, func, first in modes:
                 source = str(wav16k if mode == "raw" else original)
-                out = in_fresh_process(func, first, source, args.threads)
+                out = in_fresh_process(func, first, source, args.threads, batched)
                 wer = jiwer.wer(reference, normalise_text(out["text"]))
                 rows.append((lang, mode, seconds, out, wer))
                 print(f"  {lang} {mode}: done in {out['wall']:.1f} s", file=sys.stderr, flush=True)
 
     print()
+    decoder = "sequential" if args.sequential else f"batched from {BATCHED_FROM_SECONDS:.0f} s"
+    print(f"faster-whisper decoder: {decoder}")
+    if openai_missing is not None:
+        print(f"openai-whisper: skipped: no real openai-whisper weights ({openai_missing})")
     header = (
         f"{'lang':4} {'mode':8} {'audio s':>8} {'load s':>7} {'wall s':>7} {'RTF':>6} "
         f"{'WER':>6} {'peak RSS MB':>11} {'detected':>8} {'ffmpeg s':>8} {'overhead':>9}"
@@ -200,6 +263,8 @@ def main() -> None:
         if mode == "raw":
             raw_wall[lang] = out["wall"]
             overhead = ""
+        elif mode == "openai":
+            overhead = "(other)"
         else:
             overhead = f"{100 * (out['wall'] / raw_wall[lang] - 1):+.1f}%"
         print(

@@ -126,3 +126,77 @@ def search() -> Callable[..., dict]:
         return json.loads(out.getvalue())
 
     return do
+
+
+@pytest.fixture(scope="session")
+def tone_m4a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-second AAC file: real media for tests that need no speech."""
+    dest = tmp_path_factory.mktemp("media") / "tone.m4a"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+         "-c:a", "aac", str(dest)],
+        check=True,
+    )  # fmt: skip
+    return dest
+
+
+@pytest.fixture
+def make_testimony(tone_m4a: Path):
+    """Build a published testimony with a transcript, without running Whisper.
+
+    `words` go into the title, summary, transcript and the storyteller's real
+    name, so tests can look for them in every response.
+    """
+    from dataclasses import replace
+
+    from django.core.files import File
+
+    from archive.consent import OPEN_TERMS, consent_record_create
+    from archive.models import (
+        ArchiveIndexPage,
+        MediaAsset,
+        Segment,
+        Storyteller,
+        TestimonyPage,
+        Transcript,
+        TranscriptStatus,
+    )
+    from archive.publishing import testimony_publish
+
+    def make(canary: str, *, publish: bool = True, **terms: object) -> TestimonyPage:
+        storyteller = Storyteller.objects.create(
+            public_name=f"Pseudonym {canary[-6:]}", real_name=f"Realname{canary}"
+        )
+        record = consent_record_create(storyteller=storyteller, terms=replace(OPEN_TERMS, **terms))
+        page = TestimonyPage(
+            title=f"Testimony {canary}",
+            slug=canary.lower(),
+            summary=f"Summary {canary}",
+            storyteller=storyteller,
+            consent=record,
+            live=False,
+        )
+        ArchiveIndexPage.objects.get().add_child(instance=page)
+        page.save_revision()
+        media = MediaAsset(
+            testimony=page, sha256="0" * 64, size_bytes=tone_m4a.stat().st_size, duration=2.0
+        )
+        with tone_m4a.open("rb") as handle:
+            media.original.save("tone.m4a", File(handle), save=False)
+            handle.seek(0)
+            media.web.save("web.m4a", File(handle), save=False)
+        media.save()
+        transcript = Transcript.objects.create(
+            media=media, status=TranscriptStatus.DONE, language="en", engine="test", model="none"
+        )
+        Segment.objects.create(
+            transcript=transcript, index=0, start=0.0, end=1.0, text="An opening sentence."
+        )
+        Segment.objects.create(
+            transcript=transcript, index=1, start=1.0, end=2.0, text=f"The word {canary} is said."
+        )
+        if publish:
+            page = testimony_publish(testimony=page)
+        return TestimonyPage.objects.get(pk=page.pk)
+
+    return make

@@ -33,6 +33,9 @@ class ConsentRecord(models.Model):
         "archive.Storyteller", on_delete=models.PROTECT, related_name="consents"
     )
     given_at = models.DateTimeField(auto_now_add=True)
+    # The embargo date whose lifting was last announced to search and other
+    # surfaces; the hourly task compares it with the current version's date.
+    embargo_lift_announced = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-given_at"]

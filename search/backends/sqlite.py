@@ -57,7 +57,7 @@ FACET_SAMPLE = 2_000
 # bm25 costs per matching row; for a word found in more rows than this, only
 # the most recently indexed RANK_CAP matches are ranked (FTS5 applies a rowid
 # range inside the index), and the results say they are approximate.
-RANK_CAP = 20_000
+RANK_CAP = 5_000
 # snippet() wraps matches in these; they are stripped from indexed text, so
 # after html.escape they can only be ours.
 _MARK_OPEN = "\x02"

@@ -75,7 +75,9 @@ def test_decoding_speech_gives_timed_segments_words_and_a_language(
 ) -> None:
     calls: list[tuple[float, float]] = []
 
-    result = engine.transcribe(english_wav, progress=lambda done, total: calls.append((done, total)))
+    result = engine.transcribe(
+        english_wav, progress=lambda done, total: calls.append((done, total))
+    )
 
     assert isinstance(result, TranscriptionResult)
     assert (result.engine, result.model) == ("openai-whisper", engine.model_name)

@@ -105,3 +105,32 @@ def test_empty_transcript_gives_empty_but_valid_outputs() -> None:
     assert webvtt.from_buffer(io.StringIO(to_vtt(()))).captions == []
     assert to_srt(()) == ""
     assert to_txt(()) == ""
+
+
+def test_json_reads_back_into_the_same_segments_and_words() -> None:
+    data = json.loads(to_json(_result()))
+
+    segments = tuple(
+        Segment(
+            s["start"],
+            s["end"],
+            s["text"],
+            tuple(Word(w["start"], w["end"], w["text"], w["probability"]) for w in s["words"]),
+        )
+        for s in data["segments"]
+    )
+
+    assert segments == SEGMENTS
+    assert data["parameters"] == {"beam_size": 5}
+
+
+def test_txt_reads_back_to_whole_second_timecodes_and_text() -> None:
+    lines = to_txt(SEGMENTS[:2]).splitlines()
+
+    parsed = []
+    for line in lines:
+        stamp, text = line[1:9], line[11:]
+        h, m, s = (int(part) for part in stamp.split(":"))
+        parsed.append((h * 3600 + m * 60 + s, text))
+
+    assert parsed == [(int(seg.start), seg.text) for seg in SEGMENTS[:2]]

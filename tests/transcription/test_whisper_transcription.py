@@ -72,3 +72,38 @@ def test_unknown_language_code_is_a_transcription_error(
 
     with pytest.raises(TranscriptionError, match="xx"):
         get_engine("base").transcribe(audio, language="xx")
+
+
+def test_spanish_testimony_translates_to_english_with_the_spoken_language_kept(
+    spanish_ogg: Path, tmp_path: Path
+) -> None:
+    result, _ = _transcribe(spanish_ogg, tmp_path, "base", task="translate")
+
+    assert result.language == "es"
+    assert result.parameters["task"] == "translate"
+    words = set(_words(result.text).split())
+    assert words & {"family", "city", "children", "phone", "morning", "telephone"}
+
+
+def test_long_recordings_use_the_batched_decoder(english_wav: Path, english_text: str, tmp_path):
+    audio = normalise_audio(english_wav, tmp_path / "engine.wav")
+
+    result = get_engine("tiny.en", batched_from_seconds=0.0).transcribe(audio)
+
+    assert result.parameters["batched"] is True
+    assert result.parameters["batch_size"] > 1
+    assert jiwer.wer(_words(english_text), _words(result.text)) < 0.5
+
+
+def test_engine_model_parameters_and_versions_are_recorded(english_wav: Path, tmp_path) -> None:
+    import ctranslate2
+    import faster_whisper
+
+    result, _ = _transcribe(english_wav, tmp_path, "tiny.en")
+
+    assert result.parameters["batched"] is False
+    assert result.parameters["compute_type"] == "int8"
+    assert result.parameters["versions"] == {
+        "faster_whisper": faster_whisper.__version__,
+        "ctranslate2": ctranslate2.__version__,
+    }

@@ -1,0 +1,114 @@
+"""Admin integration: publishing guard, withdrawal action, consent, researcher and audit views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from archive import access
+from archive.admin_views import withdraw_testimony
+from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
+
+
+@hooks.register("before_publish_page")
+def refuse_publishing_without_consent(request: HttpRequest, page: object) -> HttpResponse | None:
+    # The model refuses too; this turns the refusal into a message, not an error page.
+    if isinstance(page, TestimonyPage):
+        blocker = access.publish_blocker(page)
+        if blocker:
+            messages.error(request, f"“{page.title}” cannot be published: {blocker}.")
+            return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("register_admin_urls")
+def register_withdraw_url() -> list:
+    return [
+        path(
+            "testimony/<int:page_id>/withdraw/",
+            withdraw_testimony,
+            name="archive_withdraw_testimony",
+        )
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def withdraw_button(page: object, user: object, view_name: str, next_url: str | None = None):
+    if isinstance(page.specific_deferred, TestimonyPage) and access.role_of(user) in (
+        access.Role.EDITOR,
+        access.Role.ADMINISTRATOR,
+    ):
+        yield PageMenuItem(
+            "Withdraw consent",
+            reverse("archive_withdraw_testimony", args=[page.pk]),
+            icon_name="warning",
+            priority=80,
+            page=page,
+        )
+
+
+class ConsentVersionViewSet(ModelViewSet):
+    """The consent history, read-only: a change is made as a new version by a service."""
+
+    model = ConsentVersion
+    icon = "doc-full"
+    menu_label = "Consent history"
+    add_to_admin_menu = True
+    list_display = ["record", "version", "access_level", "withdrawn", "embargo_until", "created_at"]
+    list_filter = ["access_level", "withdrawn"]
+    inspect_view_enabled = True
+    exclude_form_fields = []
+    form_fields = ["change_note"]
+    list_export = [
+        "record_id",
+        "version",
+        "access_level",
+        "withdrawn",
+        "embargo_until",
+        "created_at",
+    ]
+
+    def get_urlpatterns(self) -> list:
+        # Only list and inspect: versions are never edited or deleted here.
+        allowed = {"index", "index_results", "inspect"}
+        return [p for p in super().get_urlpatterns() if getattr(p, "name", None) in allowed]
+
+
+class ResearcherApprovalViewSet(ModelViewSet):
+    model = ResearcherApproval
+    icon = "user"
+    menu_label = "Researcher approvals"
+    add_to_admin_menu = True
+    form_fields = ["user", "purpose", "terms_accepted_at", "valid_until", "revoked_at"]
+    list_display = ["user", "valid_until", "revoked_at", "approved_at"]
+
+
+class AuditLogViewSet(ModelViewSet):
+    """Views of researcher- and staff-level material, for administrators to read and export."""
+
+    model = AuditLogEntry
+    icon = "history"
+    menu_label = "Audit log"
+    add_to_admin_menu = True
+    list_display = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
+    list_filter = ["action", "access_level"]
+    list_export = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
+    form_fields = ["detail"]
+
+    def get_urlpatterns(self) -> list:
+        allowed = {"index", "index_results"}
+        return [p for p in super().get_urlpatterns() if getattr(p, "name", None) in allowed]
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets() -> list[ModelViewSet]:
+    return [
+        ConsentVersionViewSet("consent_versions"),
+        ResearcherApprovalViewSet("researcher_approvals"),
+        AuditLogViewSet("audit_log"),
+    ]
