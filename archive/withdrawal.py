@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import PageLogEntry, WorkflowState
 
 from archive.consent import consent_withdraw
@@ -72,9 +73,26 @@ def testimony_purge(*, testimony: TestimonyPage, by: Any = None) -> TestimonyPag
         testimony.purged_at = timezone.now()
         # save() rewrites url_path and the admin's own search index from the scrubbed fields.
         testimony.save()
+        # A redirect an editor made to this page would keep its old address.
+        Redirect.objects.filter(redirect_page_id=testimony.pk).delete()
         transaction.on_commit(lambda: _delete_files(files))
+    _compact_admin_search_index()
     testimony_purged.send(sender=TestimonyPage, testimony=testimony)
     return testimony
+
+
+def _compact_admin_search_index() -> None:
+    """Merge Wagtail's SQLite full-text index so deleted terms are really gone.
+
+    FTS5 keeps deleted entries in its segments until they are merged; with
+    secure_delete on, the merge also zeroes the freed pages.
+    """
+    if connection.vendor != "sqlite":
+        return
+    table = "wagtailsearch_indexentry_fts"
+    if table in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608
 
 
 def _delete_files(files: list[Any]) -> None:

@@ -102,8 +102,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker and the web server write the same file: wait for locks
     # instead of failing an editor's save with "database is locked".
+    # secure_delete zeroes freed pages, so a purged testimony leaves no bytes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -144,6 +149,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_SITE_NAME = "Testimonio"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Automatic redirects keep old slugs, and slugs carry titles: they would
+# outlive a storyteller's withdrawal. Editors add redirects by hand.
+WAGTAILREDIRECTS_AUTO_CREATE = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "odt", "docx"]
 
 # --- Testimonio -----------------------------------------------------------
