@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from archive import access
 from archive.admin_views import withdraw_testimony
@@ -52,6 +54,28 @@ def withdraw_button(page: object, user: object, view_name: str, next_url: str | 
         )
 
 
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Lists that may be read (by administrators and the given roles) and never written."""
+
+    def __init__(self, model: type, *, viewers: tuple[access.Role, ...]) -> None:
+        super().__init__(model)
+        self.viewers = {access.Role.ADMINISTRATOR, *viewers}
+
+    def user_has_permission(self, user: object, action: str) -> bool:
+        return action == "view" and access.role_of(user) in self.viewers
+
+    def user_has_any_permission(self, user: object, actions: list[str]) -> bool:
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+# Consent versions are never edited or deleted in the admin: a change is a new
+# version made by a service. The audit log is for administrators only.
+register_permission_policy(
+    ConsentVersion, ReadOnlyPolicy(ConsentVersion, viewers=(access.Role.EDITOR,))
+)
+register_permission_policy(AuditLogEntry, ReadOnlyPolicy(AuditLogEntry, viewers=()))
+
+
 class ConsentVersionViewSet(ModelViewSet):
     """The consent history, read-only: a change is made as a new version by a service."""
 
@@ -62,21 +86,8 @@ class ConsentVersionViewSet(ModelViewSet):
     list_display = ["record", "version", "access_level", "withdrawn", "embargo_until", "created_at"]
     list_filter = ["access_level", "withdrawn"]
     inspect_view_enabled = True
-    exclude_form_fields = []
     form_fields = ["change_note"]
-    list_export = [
-        "record_id",
-        "version",
-        "access_level",
-        "withdrawn",
-        "embargo_until",
-        "created_at",
-    ]
-
-    def get_urlpatterns(self) -> list:
-        # Only list and inspect: versions are never edited or deleted here.
-        allowed = {"index", "index_results", "inspect"}
-        return [p for p in super().get_urlpatterns() if getattr(p, "name", None) in allowed]
+    list_export = list_display
 
 
 class ResearcherApprovalViewSet(ModelViewSet):
@@ -99,10 +110,6 @@ class AuditLogViewSet(ModelViewSet):
     list_filter = ["action", "access_level"]
     list_export = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
     form_fields = ["detail"]
-
-    def get_urlpatterns(self) -> list:
-        allowed = {"index", "index_results"}
-        return [p for p in super().get_urlpatterns() if getattr(p, "name", None) in allowed]
 
 
 @hooks.register("register_admin_viewset")

@@ -254,8 +254,10 @@ def test_worker_killed_mid_transcription_leaves_a_job_the_next_worker_finishes(
     )
     first.kill()
 
-    status, progress, _ = job(stack, transcript)
-    assert status == "running" and 0 < progress < seconds
+    status, progress, error = job(stack, transcript)
+    assert status == "running" and 0 < progress < seconds, (
+        f"not killed mid-run: {status} {progress}/{seconds} s {error}\n{first.tail()}"
+    )
     assert segments(stack, transcript) == [], "a killed run must store nothing"
 
     second = workers("rescuer")
