@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py rebuild_index
 	bin/serve
 
 test: install

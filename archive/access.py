@@ -75,7 +75,10 @@ def role_of(user: User | None) -> Role:
     if user.is_staff or user.groups.filter(name=EDITORS_GROUP).exists():
         return Role.EDITOR
     today = timezone.localdate()
-    if user.researcher_approvals.filter(revoked_at__isnull=True, valid_until__gte=today).exists():
+    approvals = user.researcher_approvals.filter(
+        approved_at__isnull=False, revoked_at__isnull=True, valid_until__gte=today
+    )
+    if approvals.exists():
         return Role.RESEARCHER
     return Role.REGISTERED
 

@@ -95,8 +95,15 @@ class ResearcherApprovalViewSet(ModelViewSet):
     icon = "user"
     menu_label = "Researcher approvals"
     add_to_admin_menu = True
-    form_fields = ["user", "purpose", "terms_accepted_at", "valid_until", "revoked_at"]
-    list_display = ["user", "valid_until", "revoked_at", "approved_at"]
+    form_fields = [
+        "user",
+        "purpose",
+        "terms_accepted_at",
+        "approved_at",
+        "valid_until",
+        "revoked_at",
+    ]
+    list_display = ["user", "requested_at", "approved_at", "valid_until", "revoked_at"]
 
 
 class AuditLogViewSet(ModelViewSet):

@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from archive import research_views
 from archive import views as archive_views
 from archive.feeds import LatestTestimonyFeed
 from search import views as search_views
@@ -23,5 +24,6 @@ urlpatterns = [
     ),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feed/", LatestTestimonyFeed(), name="feed"),
+    path("research/request/", research_views.research_request, name="research-request"),
     path("", include(wagtail_urls)),
 ]

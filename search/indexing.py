@@ -17,7 +17,7 @@ from django.db.models.signals import pre_delete
 from wagtail.signals import page_published, page_unpublished
 
 from archive.models import TestimonyPage
-from archive.signals import consent_changed, transcript_ready
+from archive.signals import consent_changed, testimony_purged, transcript_ready
 from search.backends import get_backend
 from search.backends.base import SearchUnavailable
 from search.documents import segment_documents
@@ -97,6 +97,17 @@ def connect_signals() -> None:
     pre_delete.connect(
         _on_testimony_deleted, sender=TestimonyPage, dispatch_uid="search-testimony-deleted"
     )
+    testimony_purged.connect(_on_testimony_purged, dispatch_uid="search-testimony-purged")
+
+
+def _on_testimony_purged(sender: Any, testimony: Any, **kwargs: Any) -> None:
+    try:
+        with_retries(
+            lambda: get_backend().forget_testimony(testimony.pk),
+            what=f"forgetting purged testimony {testimony.pk}",
+        )
+    except SearchUnavailable:
+        logger.exception("Could not purge testimony %s from the index", testimony.pk)
 
 
 def _on_testimony_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -272,3 +272,61 @@ def read_metadata_tags(path: Path) -> dict[str, str]:
             for key, value in item.get("tags", {}).items():
                 tags[f"{kind[:-1]}{i}:{key}"] = str(value)
     return tags
+
+
+# A 1 kHz tone is the broadcast convention for "something was said here that you may not hear".
+BLEEP_FREQUENCY = 1000
+
+
+def bleep(src: Path, dest: Path, spans: list[tuple[float, float]], *, video: bool) -> Path:
+    """Encode a web copy of ``src`` with each (start, end) second span of its audio bleeped.
+
+    Inside a span the original sound is silenced and replaced by a 1 kHz tone.
+    The copy is made by :func:`make_web_derivative` (same containers, codecs
+    and metadata stripping), beside ``dest`` and named after its stem:
+    ``<stem>.m4a``, or ``<stem>.mp4`` when ``video``. Returns its path.
+    ``src`` is only read.
+    """
+    src, dest = Path(src), Path(dest)
+    _check(src)
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((float(a), float(b)) for a, b in spans if b > a):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((max(0.0, start), end))
+
+    inp = ffmpeg.input(str(src))
+    audio = inp["a:0"]
+    if merged:
+        inside = "+".join(f"between(t,{start:.3f},{end:.3f})" for start, end in merged)
+        stream = next(s for s in _ffprobe(src)["streams"] if s.get("codec_type") == "audio")
+        tone = ffmpeg.input(
+            f"sine=frequency={BLEEP_FREQUENCY}:sample_rate={stream.get('sample_rate') or 48000}",
+            format="lavfi",
+        )
+        layout = stream.get("channel_layout")
+        if layout:
+            # Same layout as the speech, so mixing never down- or up-mixes the original.
+            tone = tone.filter("aformat", channel_layouts=layout)
+        tone = tone.filter("volume", volume=0, enable=f"not({inside})")
+        muted = audio.filter("volume", volume=0, enable=inside)
+        audio = ffmpeg.filter([muted, tone], "amix", inputs=2, duration="first", normalize=0)
+
+    # A lossless intermediate (video copied, audio FLAC) that make_web_derivative
+    # then encodes, so the public copy is made exactly as every other one is.
+    intermediate = dest.parent / f".{dest.stem}-bleeped.mkv"
+    streams = [inp["V:0"], audio] if video else [audio]
+    options: dict[str, Any] = {"acodec": "flac", "map_metadata": "-1", "map_chapters": "-1"}
+    if video:
+        options["vcodec"] = "copy"
+    try:
+        _run(
+            ffmpeg.output(*streams, str(intermediate), format="matroska", **options),
+            src=src,
+            what="bleep the audio of",
+            output=intermediate,
+        )
+        return make_web_derivative(intermediate, dest.parent, probe(intermediate), stem=dest.stem)
+    finally:
+        intermediate.unlink(missing_ok=True)

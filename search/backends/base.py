@@ -170,6 +170,14 @@ class SearchBackend(ABC):
         """Remove every segment of the testimony; a no-op if it has none."""
         self._remove_testimony(int(testimony_id))
 
+    def forget_testimony(self, testimony_id: int) -> None:
+        """Remove the testimony and make sure no trace of it stays in the index's storage.
+
+        For a purge at the storyteller's request: slower than remove_testimony.
+        """
+        self._remove_testimony(int(testimony_id))
+        self._compact()
+
     def search(
         self,
         query: Query,
@@ -265,6 +273,9 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def _remove_testimony(self, testimony_id: int) -> None: ...
+
+    def _compact(self) -> None:
+        """Drop deleted entries from storage; backends that keep them override this."""
 
     @abstractmethod
     def _search(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import re
+import logging
 import sqlite3
 import threading
 import unicodedata
@@ -48,6 +49,8 @@ from search.backends.base import SearchBackend as BaseSearchBackend
 from search.query import Query, fold
 
 __all__ = ["SearchBackend", "fts5_match_expression", "match_expression"]
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # PRAGMA user_version set by _SCHEMA
 SNIPPET_TOKENS = 16
@@ -300,12 +303,27 @@ class SearchBackend(BaseSearchBackend):
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA mmap_size = 1073741824")
+        # Freed pages are zeroed, so removed testimony leaves no bytes behind.
+        conn.execute("PRAGMA secure_delete = ON")
         (version,) = conn.execute("PRAGMA user_version").fetchone()
         if version not in (0, SCHEMA_VERSION):
-            raise sqlite3.DatabaseError(
-                f"index schema version {version}, this code expects {SCHEMA_VERSION}; "
-                "delete the file and rebuild the index"
+            # The index is derived data: start it afresh rather than refuse to run.
+            logger.warning(
+                "Search index %s has schema version %s, this code expects %s: recreated "
+                "empty; run `python manage.py rebuild_index` to fill it.",
+                self.path,
+                version,
+                SCHEMA_VERSION,
             )
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                "DROP TABLE IF EXISTS segments_fts;\n"
+                "DROP TABLE IF EXISTS segment_themes;\n"
+                "DROP TABLE IF EXISTS segments;\n"
+                "PRAGMA user_version = 0;\n"
+                "COMMIT;"
+            )
+            version = 0
         if version == 0:
             conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
 
@@ -367,6 +385,13 @@ class SearchBackend(BaseSearchBackend):
     def _remove_testimony(self, testimony_id: int) -> None:
         with self._transaction("remove a testimony") as conn:
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
+
+    def _compact(self) -> None:
+        # FTS5 keeps deleted terms in its b-trees until segments merge;
+        # 'optimize' merges them all, and secure_delete zeroes what is freed.
+        with self._connection("compact the index") as conn:
+            conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('optimize')")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _clear(self) -> None:
         # The index is derived data: clearing drops and recreates the tables,

@@ -45,7 +45,11 @@ def make_user(role: str):
     if role in ("researcher", "lapsed_researcher"):
         until = timezone.localdate() + timedelta(days=30 if role == "researcher" else -1)
         ResearcherApproval.objects.create(
-            user=user, purpose="Study", terms_accepted_at=timezone.now(), valid_until=until
+            user=user,
+            purpose="Study",
+            terms_accepted_at=timezone.now(),
+            approved_at=timezone.now(),
+            valid_until=until,
         )
     elif role == "editor":
         user.is_staff = True

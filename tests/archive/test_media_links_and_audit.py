@@ -21,6 +21,7 @@ def researcher(name: str = "ruth"):
         user=user,
         purpose="Dissertation on detention",
         terms_accepted_at=timezone.now(),
+        approved_at=timezone.now(),
         valid_until=timezone.localdate() + timedelta(days=30),
     )
     return user
@@ -128,3 +129,27 @@ def test_only_administrators_read_the_audit_log_and_nobody_writes_it(admin_clien
     assert admin_client.get("/admin/audit_log/new/").status_code in (302, 403)
     assert admin_client.get("/admin/consent_versions/").status_code == 200
     assert admin_client.get("/admin/consent_versions/new/").status_code in (302, 403)
+
+
+def test_a_registered_user_requests_access_and_gets_it_only_once_approved(make_testimony):
+    restricted = make_testimony("Stint", access_level="researchers")
+    user = get_user_model().objects.create_user("nadia", "n@example.org", "pw")
+    client = Client()
+    client.force_login(user)
+
+    short = client.post("/research/request/", {"purpose": "Thesis", "accept_terms": "on"})
+    assert short.status_code == 400
+    no_terms = client.post("/research/request/", {"purpose": "x" * 50})
+    assert no_terms.status_code == 400
+    assert not user.researcher_approvals.exists()
+
+    purpose = "A study of courthouse arrests for a public-interest law clinic report."
+    sent = client.post("/research/request/", {"purpose": purpose, "accept_terms": "on"})
+    assert b"waiting for an archivist" in sent.content
+    assert client.get(restricted.site_path).status_code == 404
+
+    user.researcher_approvals.update(
+        approved_at=timezone.now(), valid_until=timezone.localdate() + timedelta(days=90)
+    )
+    assert client.get(restricted.site_path).status_code == 200
+    assert Client().get("/research/request/").status_code == 302  # login first
