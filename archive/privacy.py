@@ -179,7 +179,12 @@ _PATTERNS: tuple[tuple[str, str, str, float], ...] = (
         rf"(?:\d{{2,3}}[\s-]?\d{{3}}[\s-]?\d{{3}})(?![\w-])",
         0.8,
     ),
-    ("DATE_OF_BIRTH", "date_after_birth", rf"(?<=(?i:\b(?:{_BIRTH}))\b[^.!?;\n]{{0,40}}){_DATE}", 0.85),
+    (
+        "DATE_OF_BIRTH",
+        "date_after_birth",
+        rf"(?<=(?i:\b(?:{_BIRTH}))\b[^.!?;\n]{{0,40}}){_DATE}",
+        0.85,
+    ),
     (
         "STREET_ADDRESS",
         "us_street_address",
@@ -217,8 +222,24 @@ _NER_CONFIGURATION = {
     # ICE and county jails would drown in them.
     "model_to_presidio_entity_mapping": {"PERSON": "PERSON", "PER": "PERSON"},
     "labels_to_ignore": [
-        "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
-        "ORDINAL", "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART", "MISC",
+        "CARDINAL",
+        "DATE",
+        "EVENT",
+        "FAC",
+        "GPE",
+        "LANGUAGE",
+        "LAW",
+        "LOC",
+        "MONEY",
+        "NORP",
+        "ORDINAL",
+        "ORG",
+        "PERCENT",
+        "PRODUCT",
+        "QUANTITY",
+        "TIME",
+        "WORK_OF_ART",
+        "MISC",
     ],  # fmt: skip
 }
 
@@ -353,7 +374,7 @@ def _name_shaped(text: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    """"María" -> "Maria": transcripts do not always keep the accents of a name."""
+    """ "María" -> "Maria": transcripts do not always keep the accents of a name."""
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

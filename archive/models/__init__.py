@@ -1,19 +1,43 @@
 """The archive's domain: who told what, under what consent, and who may see it."""
 
 from archive.models.audit import AuditAction, AuditLogEntry
+from archive.models.collections import (
+    Clip,
+    CollectionIndexPage,
+    CollectionPage,
+    CollectionVisibility,
+)
 from archive.models.consent import AccessLevel, ConsentMethod, ConsentRecord, ConsentVersion
 from archive.models.media import MediaAsset
 from archive.models.redaction import PiiKind, Redaction, RedactionStatus
 from archive.models.researchers import ResearcherApproval
 from archive.models.storyteller import Storyteller
+from archive.models.submissions import Invitation, Upload, UploadStatus
 from archive.models.testimony import ArchiveIndexPage, TestimonyPage, TestimonyTheme, ThemeStatus
 from archive.models.themes import Theme
-from archive.models.transcript import Segment, Transcript, TranscriptStatus
+from archive.models.transcript import (
+    EditAction,
+    Segment,
+    SegmentEdit,
+    Transcript,
+    TranscriptKind,
+    TranscriptStatus,
+)
 
 __all__ = [
     "AccessLevel",
     "AuditAction",
     "AuditLogEntry",
+    "Clip",
+    "CollectionIndexPage",
+    "CollectionPage",
+    "CollectionVisibility",
+    "EditAction",
+    "Invitation",
+    "SegmentEdit",
+    "TranscriptKind",
+    "Upload",
+    "UploadStatus",
     "ConsentMethod",
     "ConsentVersion",
     "PiiKind",

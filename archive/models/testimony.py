@@ -19,7 +19,7 @@ class ArchiveIndexPage(Page):
     intro = models.TextField(blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    subpage_types = ["archive.TestimonyPage"]
+    subpage_types = ["archive.TestimonyPage", "archive.CollectionIndexPage"]
     max_count = 1
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -95,10 +95,14 @@ class TestimonyPage(Page):
 
     @property
     def current_transcript(self) -> Transcript | None:
-        from archive.models.transcript import Transcript, TranscriptStatus
+        from archive.models.transcript import Transcript, TranscriptKind, TranscriptStatus
 
         return (
-            Transcript.objects.filter(media__testimony=self, status=TranscriptStatus.DONE)
+            Transcript.objects.filter(
+                media__testimony=self,
+                status=TranscriptStatus.DONE,
+                kind=TranscriptKind.TRANSCRIPT,
+            )
             .order_by("-created_at")
             .first()
         )

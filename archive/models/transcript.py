@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -6,6 +7,12 @@ class TranscriptStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TranscriptKind(models.TextChoices):
+    TRANSCRIPT = "transcript", "Transcript"
+    TRANSLATION = "translation", "English translation"
 
 
 class Transcript(models.Model):
@@ -24,6 +31,24 @@ class Transcript(models.Model):
     )
     progress_seconds = models.FloatField(default=0)
     error = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=12, choices=TranscriptKind.choices, default=TranscriptKind.TRANSCRIPT
+    )
+    source = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="translations"
+    )
+    # The job side: which task runs it, who holds it, and when it last moved,
+    # so a worker killed mid-file leaves a job another worker can take over.
+    attempts = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=255, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,7 +68,12 @@ class Segment(models.Model):
     end = models.FloatField()
     text = models.TextField()
     words = models.JSONField(default=list, blank=True)
+    speaker = models.CharField(max_length=100, blank=True)
     edited_by_human = models.BooleanField(default=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     themes = models.ManyToManyField("archive.Theme", blank=True, related_name="segments")
 
     class Meta:
@@ -54,3 +84,33 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:.1f}–{self.end:.1f}: {self.text[:60]}"
+
+
+class EditAction(models.TextChoices):
+    TEXT = "text", "Text"
+    TIMES = "times", "Times"
+    SPEAKER = "speaker", "Speaker"
+    SPLIT = "split", "Split"
+    MERGE = "merge", "Merge"
+
+
+class SegmentEdit(models.Model):
+    """One editor's change to a transcript, kept forever, with what it was before."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="edits")
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="edits"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=EditAction.choices)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -274,7 +274,7 @@ class SearchBackend(ABC):
     @abstractmethod
     def _remove_testimony(self, testimony_id: int) -> None: ...
 
-    def _compact(self) -> None:
+    def _compact(self) -> None:  # noqa: B027 (optional hook: most backends need nothing)
         """Drop deleted entries from storage; backends that keep them override this."""
 
     @abstractmethod

@@ -25,8 +25,8 @@ gives a private in-memory index (tests).
 from __future__ import annotations
 
 import html
-import re
 import logging
+import re
 import sqlite3
 import threading
 import unicodedata
