@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps lint check clean
+.PHONY: run test test-postgres install system-deps lint check clean
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -15,6 +15,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The archive's own tests again on PostgreSQL (DATABASE_URL switches the
+# database); needs a server, so CI runs it and `make test` does not.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/testimonio
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider tests/archive
 
 install: system-deps $(STAMP)
 
