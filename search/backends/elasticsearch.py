@@ -474,6 +474,13 @@ class SearchBackend(BaseSearchBackend):
             ),
         )
 
+    def _compact(self) -> None:
+        # Deleted documents stay in Lucene segments until a merge expunges them.
+        self._call(
+            "expunge deleted documents",
+            lambda: self.client.indices.forcemerge(index=self.alias, only_expunge_deletes=True),
+        )
+
     def rebuild(self, documents: Iterable[SegmentDocument]) -> int:
         """Index ``documents`` into a new index, then point the alias at it atomically.
 

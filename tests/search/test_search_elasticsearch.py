@@ -157,3 +157,17 @@ def test_a_cluster_that_is_down_is_search_unavailable() -> None:
     with pytest.raises(SearchUnavailable):
         backend.rebuild(ARCHIVE[:1])
     backend.close()
+
+
+def test_forgetting_a_purged_testimony_deletes_it_then_expunges_deleted_documents() -> None:
+    from unittest.mock import MagicMock
+
+    client = MagicMock()
+    client.indices.exists_alias.return_value = True
+    backend = SearchBackend({"CLIENT": client, "INDEX": "segments"})
+
+    backend.forget_testimony(42)
+
+    client.delete_by_query.assert_called_once()
+    assert client.delete_by_query.call_args.kwargs["query"] == {"term": {"testimony_id": 42}}
+    client.indices.forcemerge.assert_called_once_with(index="segments", only_expunge_deletes=True)
