@@ -5,3 +5,10 @@ class ArchiveConfig(AppConfig):
     name = "archive"
     verbose_name = "Testimony archive"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from archive.privacy import pii_model_check
+
+        checks.register(pii_model_check)

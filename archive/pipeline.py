@@ -8,6 +8,8 @@ and the consent stay, so nothing is lost and the job can be re-run.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from tempfile import TemporaryDirectory
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from archive.errors import ArchiveError
@@ -25,6 +28,7 @@ from archive.models import (
     TestimonyTheme,
     Theme,
     Transcript,
+    TranscriptKind,
     TranscriptStatus,
 )
 from archive.signals import transcript_ready
@@ -51,25 +55,62 @@ class JobStopped(PipelineError):
     """The job was cancelled (or finished elsewhere) while this run was transcribing."""
 
 
-def transcript_process(*, transcript: Transcript, progress: Progress | None = None) -> Transcript:
+def worker_name() -> str:
+    """Who holds a job: host and process, so `jobs` shows which machine runs it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def transcript_process(
+    *, transcript: Transcript, progress: Progress | None = None, task_id: str = ""
+) -> Transcript:
     """Run the whole pipeline for `transcript` and return it, done.
 
-    Raises PipelineError with the reason (also stored on the transcript).
+    The run claims the job (attempts, claimed_by, started_at, heartbeat_at):
+    a run that finds the job claimed by someone else since stops at its next
+    progress write, so two workers never both store a transcript.
+    Raises JobStopped when the job was cancelled or taken over meanwhile, and
+    PipelineError with the reason (also stored on the transcript) on failure.
     """
     media = transcript.media
+    now = timezone.now()
     transcript.status = TranscriptStatus.RUNNING
     transcript.error = ""
     transcript.progress_seconds = 0
-    transcript.save(update_fields=["status", "error", "progress_seconds", "updated_at"])
+    transcript.attempts += 1
+    transcript.task_id = task_id or transcript.task_id
+    transcript.claimed_by = worker_name()
+    transcript.started_at = now
+    transcript.heartbeat_at = now
+    transcript.finished_at = None
+    transcript.save(
+        update_fields=[
+            "status",
+            "error",
+            "progress_seconds",
+            "attempts",
+            "task_id",
+            "claimed_by",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+            "updated_at",
+        ]
+    )
     try:
         result = _transcribe(transcript, progress)
     except JobStopped:
         logger.info("Transcript %s stopped while running; its row is left as it is", transcript.pk)
         raise
     except (TranscriptionError, OSError) as e:
-        transcript.status = TranscriptStatus.FAILED
-        transcript.error = str(e) or e.__class__.__name__
-        transcript.save(update_fields=["status", "error", "updated_at"])
+        failed = _mine(transcript).update(
+            status=TranscriptStatus.FAILED,
+            error=str(e) or e.__class__.__name__,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        transcript.refresh_from_db()
+        if not failed:
+            raise JobStopped(f"transcript {transcript.pk} stopped while it failed: {e}") from e
         raise PipelineError(f"Transcribing {media.original_filename} failed: {e}") from e
 
     if not _store(transcript, result):
@@ -78,6 +119,13 @@ def transcript_process(*, transcript: Transcript, progress: Progress | None = No
         )
     transcript_ready.send(sender=Transcript, testimony=media.testimony)
     return transcript
+
+
+def _mine(transcript: Transcript) -> QuerySet[Transcript]:
+    """The row, only while it is still running under this run's claim."""
+    return Transcript.objects.filter(
+        pk=transcript.pk, status=TranscriptStatus.RUNNING, claimed_by=transcript.claimed_by
+    )
 
 
 def _transcribe(transcript: Transcript, progress: Progress | None) -> TranscriptionResult:
@@ -92,11 +140,13 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> Transcript
         now = time.monotonic()
         if now - last_write >= _PROGRESS_EVERY:
             last_write = now
-            # One UPDATE is both the progress write and the cancel check: a job
-            # an editor cancelled (or another run finished) is no longer running.
-            still_running = Transcript.objects.filter(
-                pk=transcript.pk, status=TranscriptStatus.RUNNING
-            ).update(progress_seconds=done, updated_at=timezone.now())
+            # One UPDATE is the progress write, the heartbeat and the cancel
+            # check: a job an editor cancelled, or another worker took over
+            # after this one looked dead, no longer matches.
+            moment = timezone.now()
+            still_running = _mine(transcript).update(
+                progress_seconds=done, heartbeat_at=moment, updated_at=moment
+            )
             if not still_running:
                 raise JobStopped(f"transcript {transcript.pk} is no longer running")
 
@@ -133,50 +183,82 @@ def _engine_name(transcript: Transcript) -> str:
 
 @transaction.atomic
 def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
-    """Replace the machine's segments with ``result``'s; False if the job was cancelled."""
-    status = Transcript.objects.filter(pk=transcript.pk).values_list("status", flat=True).first()
-    if status != TranscriptStatus.RUNNING:
+    """Replace the machine's segments with ``result``'s; False if the job was cancelled.
+
+    Segments an editor touched stay as they are, at their times; a machine
+    segment that overlaps one of them in time is dropped, so the corrected
+    text is never said twice and the order by time is kept.
+    """
+    if not _mine(transcript).select_for_update().exists():
         return False
     # A re-run replaces what the machine wrote, never what an editor corrected.
     transcript.segments.filter(edited_by_human=False).delete()
     kept = list(transcript.segments.all())
-    taken = {s.index for s in kept}
-    next_index = max(taken, default=-1) + 1
-    new_segments = []
-    for segment in result.segments:
-        if any(k.start < segment.end and segment.start < k.end for k in kept):
-            continue
-        new_segments.append(
-            Segment(
-                transcript=transcript,
-                index=next_index,
-                start=segment.start,
-                end=segment.end,
-                text=segment.text,
-                words=[
-                    {"start": w.start, "end": w.end, "word": w.text, "p": round(w.probability, 3)}
-                    for w in segment.words
-                ],
-            )
+    # Out of the way of the kept indexes; segments_renumber orders all by time.
+    first_free = max((k.index for k in kept), default=-1) + 1
+    fresh = [
+        segment
+        for segment in result.segments
+        if not any(k.start < segment.end and segment.start < k.end for k in kept)
+    ]
+    new_segments = [
+        Segment(
+            transcript=transcript,
+            index=first_free + number,
+            start=segment.start,
+            end=segment.end,
+            text=segment.text,
+            words=[
+                {"start": w.start, "end": w.end, "word": w.text, "p": round(w.probability, 3)}
+                for w in segment.words
+            ],
         )
-        next_index += 1
+        for number, segment in enumerate(fresh)
+    ]
     Segment.objects.bulk_create(new_segments)
+    segments_renumber(transcript=transcript)
     _suggest_themes(transcript)
 
     transcript.engine = result.engine
     transcript.model = result.model
     transcript.parameters = {**transcript.parameters, **result.parameters}
-    transcript.language = result.language
     transcript.language_probability = result.language_probability
+    if transcript.kind == TranscriptKind.TRANSLATION:
+        # Whisper translates into English only; the spoken language is kept
+        # as where the text came from.
+        transcript.language = "en"
+        transcript.parameters["source_language"] = result.language
+    else:
+        transcript.language = result.language
     transcript.progress_seconds = result.duration
     transcript.status = TranscriptStatus.DONE
+    now = timezone.now()
+    transcript.heartbeat_at = now
+    transcript.finished_at = now
     transcript.save()
 
     testimony = transcript.media.testimony
+    if transcript.kind == TranscriptKind.TRANSLATION:
+        return True
     if result.language and result.language not in testimony.language_codes:
         testimony.languages = ",".join([*testimony.language_codes, result.language])
         testimony.save(update_fields=["languages"])
     return True
+
+
+def segments_renumber(*, transcript: Transcript) -> None:
+    """Give the segments indexes 0..n-1 in order of time (call inside a transaction)."""
+    segments = list(transcript.segments.order_by("start", "end", "index"))
+    if [s.index for s in segments] == list(range(len(segments))):
+        return
+    # Two passes so the unique (transcript, index) constraint never sees a clash.
+    offset = len(segments) + max((s.index for s in segments), default=0) + 1
+    for number, segment in enumerate(segments):
+        segment.index = offset + number
+    Segment.objects.bulk_update(segments, ["index"])
+    for number, segment in enumerate(segments):
+        segment.index = number
+    Segment.objects.bulk_update(segments, ["index"])
 
 
 def _suggest_themes(transcript: Transcript) -> None:
@@ -188,6 +270,10 @@ def _suggest_themes(transcript: Transcript) -> None:
         slugs = matcher.match(segment.text)
         segment.themes.set([themes[slug] for slug in slugs])
         counts.update(slugs)
+    if transcript.kind == TranscriptKind.TRANSLATION:
+        # The testimony's theme evidence is counted on what was said; the
+        # translation's segments are tagged for search only.
+        return
 
     testimony = transcript.media.testimony
     existing = {link.theme.slug: link for link in testimony.theme_links.select_related("theme")}
@@ -201,3 +287,28 @@ def _suggest_themes(transcript: Transcript) -> None:
             # The editor's accept/reject stays; only the evidence count moves.
             link.segment_count = count
             link.save(update_fields=["segment_count"])
+
+
+def translation_create(*, transcript: Transcript) -> Transcript:
+    """Queue an English translation of ``transcript``'s recording as a second transcript.
+
+    It is made from the audio with Whisper's translate task, by the same
+    engine and model, and processed after the transcript. Returns the
+    existing one if the transcript already has a translation.
+    """
+    if transcript.kind != TranscriptKind.TRANSCRIPT:
+        raise PipelineError("Only a transcript can be translated, not a translation.")
+    existing = transcript.translations.first()
+    if existing is not None:
+        return existing
+    parameters = {
+        key: value for key, value in transcript.parameters.items() if key in ("language", "engine")
+    }
+    return Transcript.objects.create(
+        media=transcript.media,
+        kind=TranscriptKind.TRANSLATION,
+        source=transcript,
+        model=transcript.model,
+        engine=transcript.engine,
+        parameters={**parameters, "task": "translate"},
+    )

@@ -188,7 +188,8 @@ _PATTERNS: tuple[tuple[str, str, str, float], ...] = (
     (
         "STREET_ADDRESS",
         "us_street_address",
-        rf"(?<![\w-])\d{{1,6}}(?:-\d{{1,4}})?\s+(?:{_STREET_WORD}\s+){{1,4}}(?i:{_STREET_SUFFIX})\b\.?"
+        rf"(?<![\w-])\d{{1,6}}(?:-\d{{1,4}})?\s+(?:{_STREET_WORD}\s+){{1,4}}"
+        rf"(?i:{_STREET_SUFFIX})\b\.?"
         r"(?:,?\s+(?i:apartment|apt\.?|unit|suite|\#)\s*\w+)?",
         0.7,
     ),
@@ -301,6 +302,30 @@ def analyzer() -> AnalyzerEngine:
     )
 
 
+def pii_model_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """A system check (django.core.checks.register it): is the spaCy model for names installed?"""
+    from django.core.checks import Warning as CheckWarning
+
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    # Asking the package metadata, not importing spaCy: checks run at every start.
+    try:
+        distribution(SPACY_MODEL)
+    except PackageNotFoundError:
+        pass
+    else:
+        return []
+    return [
+        CheckWarning(
+            f"The spaCy model {SPACY_MODEL} is not installed: personal names in transcripts "
+            "cannot be detected, and scanning for PII will fail.",
+            hint="pip install the project again (presidio-analyzer, spacy and the model "
+            "are pinned in pyproject.toml).",
+            id="archive.W101",
+        )
+    ]
+
+
 def detect_pii(text: str, language: str, *, names: Iterable[str] = ()) -> list[PiiSpan]:
     """Spans of `text` that look like personal information, in order, never overlapping.
 
@@ -328,14 +353,29 @@ def detect_pii(text: str, language: str, *, names: Iterable[str] = ()) -> list[P
         if end <= start:
             continue
         detector = (result.recognition_metadata or {}).get("recognizer_name", "presidio")
-        if detector == "SpacyRecognizer" and not _name_shaped(text[start:end]):
-            # The small English model tags lowercase phrases as people, most of all
-            # in Spanish text; a name in a transcript is written with capitals.
+        if detector == "SpacyRecognizer" and not _model_name_plausible(text, start, end, lang):
             continue
         spans.append(
             PiiSpan(start, end, kind.value, round(float(result.score), 3), str(detector)[:60])
         )
     return _merge(spans)
+
+
+def _model_name_plausible(text: str, start: int, end: int, language: str) -> bool:
+    """Whether a PERSON the English model found in `text` is likely a name.
+
+    The small English model tags lowercase phrases as people, most of all in
+    Spanish text, and capitalised sentence openers ("Soy", "Ahora") there too.
+    A name in a transcript is written with capitals; in Spanish we also ask
+    for two words, or one that does not open a sentence.
+    """
+    candidate = text[start:end]
+    if not _name_shaped(candidate):
+        return False
+    if language == "en":
+        return True
+    opens_sentence = not text[:start].strip() or text[:start].rstrip()[-1] in ".!?¿¡:;"
+    return len(candidate.split()) >= 2 or not opens_sentence
 
 
 @lru_cache(maxsize=64)

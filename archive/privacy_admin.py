@@ -23,7 +23,13 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
-from archive.models import Redaction, RedactionStatus, TestimonyPage
+from archive.models import (
+    Redaction,
+    RedactionStatus,
+    TestimonyPage,
+    Transcript,
+    TranscriptStatus,
+)
 from archive.privacy import (
     PrivacyError,
     redaction_apply,
@@ -108,12 +114,15 @@ def privacy_review(request: HttpRequest, page_id: int) -> HttpResponse:
 def privacy_scan(request: HttpRequest, page_id: int) -> HttpResponse:
     _require_editor(request)
     testimony = get_object_or_404(TestimonyPage, pk=page_id)
-    transcript = testimony.current_transcript
-    if transcript is None:
+    # Every finished transcript of the recording (a translation speaks the same names).
+    transcripts = list(
+        Transcript.objects.filter(media__testimony=testimony, status=TranscriptStatus.DONE)
+    )
+    if not transcripts:
         messages.error(request, "This testimony has no finished transcript to scan yet.")
     else:
         try:
-            found = suggest_redactions(transcript=transcript)
+            found = sum(suggest_redactions(transcript=t) for t in transcripts)
         except PrivacyError as e:
             messages.error(request, str(e))
         else:
@@ -180,7 +189,7 @@ def register_privacy_urls() -> list[URLPattern]:
 def personal_information_button(
     page: Any, user: Any, view_name: str, next_url: str | None = None
 ) -> Iterator[PageMenuItem]:
-    """The "Personal information" item of a testimony's header menu (register_page_header_buttons)."""
+    """The "Personal information" item of a testimony's header menu (page header buttons hook)."""
     if isinstance(page.specific_deferred, TestimonyPage) and access.role_of(user) in (
         access.Role.EDITOR,
         access.Role.ADMINISTRATOR,

@@ -2,41 +2,55 @@
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from archive.jobs import CANCELLED_PREFIX
 from archive.models import Transcript, TranscriptStatus
 from archive.pipeline import JobStopped, transcript_process
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def process_transcript(transcript_id: int) -> str:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def process_transcript(self: Task, transcript_id: int) -> str:
     """Transcribe one recording in the worker. Safe to run again after a crash.
 
     The message is acknowledged only when this returns, so a worker killed
     mid-transcription (SIGKILL, OOM, lost machine) leaves it with the broker,
     which hands it to the next worker; that run finds the transcript still
-    "running" and starts it over: machine segments are replaced as a whole,
-    in one transaction, so nothing is stored twice or half.
+    "running", claims it and starts it over: machine segments are replaced as
+    a whole, in one transaction, so nothing is stored twice or half. Where the
+    broker loses the message (the filesystem broker), the next worker to start
+    queues the job again (archive.jobs.jobs_requeue_orphans).
     """
-    transcript = Transcript.objects.select_related("media__testimony").get(pk=transcript_id)
+    transcript = Transcript.objects.select_related("media__testimony").filter(pk=transcript_id)
+    transcript = transcript.first()
+    if transcript is None:
+        # Purged with its testimony while the message waited.
+        return "gone"
     if transcript.status == TranscriptStatus.DONE:
         return "already done"
-    if transcript.status == TranscriptStatus.FAILED and transcript.error.startswith(
-        CANCELLED_PREFIX
-    ):
+    if transcript.status == TranscriptStatus.CANCELLED:
         return "cancelled"
     if transcript.status == TranscriptStatus.RUNNING:
         logger.warning(
-            "Transcript %s was left running (worker lost?): transcribing it again", transcript.pk
+            "Transcript %s was left running by %s (worker lost?): transcribing it again",
+            transcript.pk,
+            transcript.claimed_by or "a worker",
         )
     try:
-        transcript_process(transcript=transcript)
+        transcript_process(transcript=transcript, task_id=self.request.id or "")
     except JobStopped:
         return "stopped"
+    queue_translations(transcript)
     return "done"
+
+
+def queue_translations(transcript: Transcript) -> None:
+    """The English translations wait for the transcript: one recording at a time per worker."""
+    from archive.jobs import job_enqueue
+
+    for translation in transcript.translations.filter(status=TranscriptStatus.QUEUED):
+        job_enqueue(transcript=translation)
 
 
 @shared_task

@@ -15,6 +15,7 @@ from wagtail.permissions import register_permission_policy
 from archive import access
 from archive.admin_views import withdraw_testimony
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
+from archive.privacy_admin import personal_information_button, register_privacy_urls
 
 
 @hooks.register("before_publish_page")
@@ -26,6 +27,10 @@ def refuse_publishing_without_consent(request: HttpRequest, page: object) -> Htt
             messages.error(request, f"“{page.title}” cannot be published: {blocker}.")
             return redirect("wagtailadmin_pages:edit", page.pk)
     return None
+
+
+hooks.register("register_admin_urls", register_privacy_urls)
+hooks.register("register_page_header_buttons", personal_information_button)
 
 
 @hooks.register("register_admin_urls")

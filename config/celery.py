@@ -1,9 +1,13 @@
 """The task queue app; the worker that `make run` starts imports this."""
 
+import logging
 import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -34,3 +38,21 @@ def _sweep_for_lost_messages(sender: Celery, **kwargs: object) -> None:
         return
     options.setdefault("unacked_restore_interval", max(1, min(10, int(timeout) // 5)))
     options.setdefault("unacked_restore_throttle", 1)
+
+
+@worker_ready.connect
+def _requeue_orphaned_jobs(sender: object = None, **kwargs: object) -> None:
+    # A worker killed mid-job leaves its transcript "running"; with the
+    # filesystem broker its message is gone too. The next worker to start
+    # queues such jobs again, so nothing waits forever.
+    from django.db import DatabaseError
+
+    from archive.jobs import jobs_requeue_orphans
+
+    try:
+        requeued = jobs_requeue_orphans()
+    except DatabaseError:
+        logger.exception("Could not look for orphaned transcription jobs")
+        return
+    if requeued:
+        logger.warning("Queued again %d orphaned job(s): %s", len(requeued), requeued)

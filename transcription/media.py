@@ -315,6 +315,7 @@ def bleep(src: Path, dest: Path, spans: list[tuple[float, float]], *, video: boo
 
     # A lossless intermediate (video copied, audio FLAC) that make_web_derivative
     # then encodes, so the public copy is made exactly as every other one is.
+    dest.parent.mkdir(parents=True, exist_ok=True)
     intermediate = dest.parent / f".{dest.stem}-bleeped.mkv"
     streams = [inp["V:0"], audio] if video else [audio]
     options: dict[str, Any] = {"acodec": "flac", "map_metadata": "-1", "map_chapters": "-1"}

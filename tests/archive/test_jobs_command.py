@@ -50,13 +50,20 @@ def test_a_queued_job_is_listed_with_its_progress(queued: Transcript) -> None:
     assert "50.0%" in jobs()
 
 
+@pytest.fixture
+def editor(django_user_model):
+    return django_user_model.objects.create_user("editor", is_staff=True)
+
+
 def test_a_cancelled_job_is_not_transcribed_and_can_be_retried(
-    queued: Transcript, django_capture_on_commit_callbacks
+    queued: Transcript, editor, django_capture_on_commit_callbacks
 ) -> None:
     cancelled = json.loads(jobs("cancel", str(queued.pk), "--by", "editor", "--json"))
 
     assert cancelled["state"] == "cancelled"
-    assert cancelled["error"] == "cancelled by editor"
+    assert cancelled["cancelled_by"] == "editor"
+    assert cancelled["cancelled_at"]
+    assert cancelled["error"] == ""
     assert process_transcript(queued.pk) == "cancelled"
     assert queued.segments.count() == 0
 
@@ -65,8 +72,23 @@ def test_a_cancelled_job_is_not_transcribed_and_can_be_retried(
 
     queued.refresh_from_db()
     assert queued.status == TranscriptStatus.DONE
+    assert queued.cancelled_at is None
+    assert queued.attempts == 1
+    assert queued.started_at <= queued.finished_at
+    assert queued.claimed_by
     assert queued.segments.exists()
     assert json.loads(jobs("--json", "--state", "done"))[0]["percent"] == 100.0
+
+
+def test_cancelling_names_a_real_user_or_nobody(queued: Transcript) -> None:
+    with pytest.raises(CommandError, match="No user 'ghost'"):
+        jobs("cancel", str(queued.pk), "--by", "ghost")
+    queued.refresh_from_db()
+    assert queued.status == TranscriptStatus.QUEUED
+
+    assert "cancelled" in jobs("cancel", str(queued.pk))
+    queued.refresh_from_db()
+    assert queued.cancelled_by is None
 
 
 def test_a_done_job_cannot_be_cancelled(queued: Transcript) -> None:
@@ -79,7 +101,7 @@ def test_a_done_job_cannot_be_cancelled(queued: Transcript) -> None:
 
 
 def test_a_running_job_cancelled_by_an_editor_stops_without_storing(
-    queued: Transcript, monkeypatch: pytest.MonkeyPatch
+    queued: Transcript, editor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from archive import pipeline
 
@@ -104,6 +126,7 @@ def test_a_running_job_cancelled_by_an_editor_stops_without_storing(
 
     assert process_transcript(queued.pk) == "stopped"
     queued.refresh_from_db()
-    assert queued.status == TranscriptStatus.FAILED
-    assert queued.error == "cancelled by editor"
+    assert queued.status == TranscriptStatus.CANCELLED
+    assert queued.cancelled_by == editor
+    assert queued.error == ""
     assert queued.segments.count() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.models import PiiKind, Segment
-from archive.privacy import analyzer, detect_pii, span_times
+from archive.privacy import analyzer, detect_pii, pii_model_check, span_times
 
 
 def found(text: str, language: str = "en", **kwargs: object) -> list[tuple[str, str]]:
@@ -65,9 +65,7 @@ def test_every_mention_of_the_storytellers_real_name_is_flagged_even_without_acc
 
 
 def test_a_name_inside_an_email_is_flagged_once_as_the_email():
-    assert found("Write to ana@example.org.", names=["Ana Ruiz"]) == [
-        ("ana@example.org", "email")
-    ]
+    assert found("Write to ana@example.org.", names=["Ana Ruiz"]) == [("ana@example.org", "email")]
 
 
 def test_other_languages_are_read_with_the_english_rules():
@@ -99,3 +97,16 @@ def test_span_times_come_from_the_words_spoken():
 def test_span_times_fall_back_to_the_segment_when_words_do_not_match():
     segment = Segment(start=3.0, end=7.5, text="An edited sentence.", words=[])
     assert span_times(segment, 3, 9) == (3.0, 7.5)
+
+
+def test_the_system_check_finds_the_name_model_installed():
+    assert pii_model_check() == []
+
+
+def test_spanish_sentence_openers_are_not_taken_for_names():
+    from archive.privacy import detect_pii
+
+    text = "Soy madre de tres hijos. Ahora hablo con ellos cada día. Llegué en invierno."
+    assert detect_pii(text, "es") == []
+    spans = detect_pii("Ayer vi a Rosa Martínez en la corte.", "es")
+    assert [span.kind for span in spans] == ["person"]

@@ -273,3 +273,26 @@ def test_worker_killed_mid_transcription_leaves_a_job_the_next_worker_finishes(
     assert progress == pytest.approx(seconds, abs=1.0)
     assert_contiguous_and_covering(segments(stack, transcript), seconds)
     assert "was left running" in second.tail()
+
+
+def test_job_whose_message_was_lost_is_finished_by_the_next_worker_to_start(
+    stack: dict[str, str], broker: None, workers: Callable[[str], Worker], tmp_path: Path
+) -> None:
+    clip = speech(tmp_path / "lost.ogg", SENTENCES[:1])
+    transcript = ingest_in_background(clip, stack, "Message lost")
+    # The broker lost the message (the filesystem broker after a SIGKILL), and
+    # the row says a worker that is long gone was running it.
+    _redis().flushdb()
+    with closing(_db(stack)) as db:
+        db.execute(
+            "UPDATE archive_transcript SET status = 'running', claimed_by = 'gone:1',"
+            " heartbeat_at = datetime('now', '-1 hour'), updated_at = datetime('now', '-1 hour')"
+            " WHERE id = ?",
+            (transcript,),
+        )
+        db.commit()
+
+    worker = workers("restarted")
+    wait_for("the orphaned job to finish", lambda: job(stack, transcript)[0] == "done", worker, 120)
+    assert segments(stack, transcript)
+    assert "orphaned job" in worker.tail()

@@ -103,3 +103,21 @@ def test_unknown_model_is_a_clear_command_error(english_wav: Path, manage) -> No
     assert done.returncode == 1
     assert "CommandError: Unknown Whisper model 'no-such-model'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_transcribe_translates_spanish_speech_into_english_text(spanish_ogg: Path, manage) -> None:
+    done = manage(str(spanish_ogg), "--model", "base", "--task", "translate")
+
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["language"] == "es"
+    assert data["parameters"]["task"] == "translate"
+    assert data["segments"]
+
+
+def test_an_unknown_task_is_refused(english_wav: Path, manage) -> None:
+    done = manage(str(english_wav), "--task", "summarise")
+
+    assert done.returncode != 0
+    assert "invalid choice: 'summarise'" in done.stderr

@@ -1,6 +1,6 @@
 """python manage.py ingest FILE --title T --storyteller NAME --access LEVEL [...]
 
-Options: [--language xx] [--model M] [--publish] [--json].
+Options: [--language xx] [--model M] [--translate] [--publish] [--background] [--json].
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from archive.consent import OPEN_TERMS
 from archive.errors import ArchiveError
 from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.models import AccessLevel
-from archive.pipeline import transcript_process
+from archive.jobs import job_enqueue
+from archive.models import AccessLevel, Transcript
+from archive.pipeline import transcript_process, translation_create
 from archive.progress import ProgressLine
 from archive.publishing import testimony_publish
-from archive.tasks import process_transcript
 
 
 class Command(BaseCommand):
@@ -38,6 +38,12 @@ class Command(BaseCommand):
             help="The storyteller allows their face to be shown (video is hidden otherwise).",
         )
         parser.add_argument("--model", help="Whisper model (default: TRANSCRIPTION_MODEL).")
+        parser.add_argument(
+            "--translate",
+            action="store_true",
+            help="Also make an English translation (Whisper's translate task), "
+            "stored as a second transcript after the first.",
+        )
         parser.add_argument("--publish", action="store_true")
         parser.add_argument(
             "--background",
@@ -66,10 +72,16 @@ class Command(BaseCommand):
                 model=options["model"],
             )
             testimony = transcript.media.testimony
+            translation = (
+                translation_create(transcript=transcript) if options["translate"] else None
+            )
             if options["background"]:
-                process_transcript.delay(transcript.pk)
+                # The worker queues the translation once the transcript is done.
+                job_enqueue(transcript=transcript)
             else:
                 transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
+                if translation is not None:
+                    transcript_process(transcript=translation, progress=ProgressLine("Translating"))
             if options["publish"]:
                 testimony = testimony_publish(testimony=testimony)
         except ArchiveError as e:
@@ -85,6 +97,7 @@ class Command(BaseCommand):
             "transcript": transcript.status,
             "language": transcript.language,
             "segments": transcript.segments.count(),
+            "translation": _translation_summary(translation),
             "themes": sorted(link.theme.slug for link in testimony.theme_links.all()),
         }
         if options["json"]:
@@ -99,3 +112,15 @@ class Command(BaseCommand):
                 f"{result['segments']} segments in {result['language']}; "
                 f"themes: {', '.join(result['themes']) or 'none'}"
             )
+
+
+def _translation_summary(translation: Transcript | None) -> dict[str, object] | None:
+    if translation is None:
+        return None
+    translation.refresh_from_db()
+    return {
+        "id": translation.pk,
+        "status": translation.status,
+        "language": translation.language,
+        "segments": translation.segments.count(),
+    }

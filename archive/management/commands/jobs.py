@@ -1,16 +1,17 @@
-"""python manage.py jobs [--state S] [--json] | jobs cancel ID [--by NAME] | jobs retry ID"""
+"""python manage.py jobs [--state S] [--json] | jobs cancel ID [--by USERNAME] | jobs retry ID"""
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from archive.jobs import Job, JobError, job_cancel, job_retry, jobs_list
+from archive.models import TranscriptStatus
 
-STATES = ("queued", "running", "done", "failed", "cancelled")
+STATES = tuple(TranscriptStatus.values)
 
 
 class Command(BaseCommand):
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("id", nargs="?", type=int, help="Job (transcript) id.")
         parser.add_argument("--state", choices=STATES, help="Only jobs in this state.")
-        parser.add_argument("--by", help="Who cancels (default: the shell user).")
+        parser.add_argument(
+            "--by", help="Username of who cancels, kept on the job (default: nobody named)."
+        )
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"jobs {action} needs a job id: python manage.py jobs {action} ID")
         try:
             if action == "cancel":
-                job = job_cancel(job_id=options["id"], by=options["by"] or _shell_user())
+                job = job_cancel(job_id=options["id"], by=_user(options["by"]))
             else:
                 job = job_retry(job_id=options["id"])
         except JobError as e:
@@ -42,7 +45,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(job.as_dict(), ensure_ascii=False))
         else:
-            self.stdout.write(f"Job {job.id} ({job.title}): {job.state}")
+            by = f" by {job.cancelled_by}" if job.cancelled_by else ""
+            self.stdout.write(f"Job {job.id} ({job.title}): {job.state}{by}")
 
     def _list(self, jobs: list[Job], *, as_json: bool) -> None:
         if as_json:
@@ -60,8 +64,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{job.id:>5}  {title:{width}}  {job.state:9}  {done:>22}  {error}")
 
 
-def _shell_user() -> str:
+def _user(username: str | None) -> Any:
+    if not username:
+        return None
+    User = get_user_model()  # noqa: N806
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "the command line"
+        return User.objects.get(**{User.USERNAME_FIELD: username})
+    except User.DoesNotExist:
+        raise CommandError(f"No user {username!r}: give the username of an editor.") from None

@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", default=None, help="language code such as en or es (default: detect)"
         )
+        parser.add_argument(
+            "--task",
+            choices=("transcribe", "translate"),
+            default="transcribe",
+            help="translate: English text whatever the spoken language (Whisper's translate task)",
+        )
         parser.add_argument("--format", choices=sorted(FORMATTERS), default="json")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -53,7 +59,10 @@ class Command(BaseCommand):
                     compute_type=getattr(settings, "TRANSCRIPTION_COMPUTE_TYPE", "int8"),
                 )
                 result = engine.transcribe(
-                    audio, language=options["language"], progress=self._progress
+                    audio,
+                    language=options["language"],
+                    task=options["task"],
+                    progress=self._progress,
                 )
         except TranscriptionError as e:
             raise CommandError(str(e)) from e

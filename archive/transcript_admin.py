@@ -1,0 +1,262 @@
+"""Admin: the transcript editor (listen, correct, split, merge, history) and the jobs list.
+
+Registered from archive/wagtail_hooks.py::
+
+    hooks.register("register_admin_urls", register_transcript_admin_urls)
+    hooks.register("register_page_header_buttons", edit_transcript_button)
+    hooks.register("register_admin_menu_item", jobs_menu_item)
+
+Editors and administrators only; views call the services in
+archive.transcript_editing and archive.jobs, never the models directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+from archive import access
+from archive.jobs import JobError, job_cancel, job_retry, jobs_list
+from archive.models import Segment, TestimonyPage, Transcript, TranscriptKind
+from archive.signing import media_url
+from archive.transcript_editing import (
+    segment_edit_speaker,
+    segment_edit_text,
+    segment_edit_times,
+    segment_split,
+    segments_merge,
+)
+
+# Edits shown under the editor; the rest stay in the database.
+_HISTORY_ROWS = 200
+
+
+def _is_editor(user: Any) -> bool:
+    return access.role_of(user) in (access.Role.EDITOR, access.Role.ADMINISTRATOR)
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not _is_editor(request.user):
+        raise PermissionDenied
+
+
+def _transcript(transcript_id: int) -> Transcript:
+    return get_object_or_404(
+        Transcript.objects.select_related("media__testimony", "source"), pk=transcript_id
+    )
+
+
+@require_admin_access
+def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
+    """The player above the segments, each with its form, and the history below."""
+    _require_editor(request)
+    transcript = _transcript(transcript_id)
+    media = transcript.media
+    testimony = media.testimony
+    part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
+    playable = bool(media.web) and access.can_view(request.user, testimony, part)
+    edits = transcript.edits.select_related("author", "segment").order_by("-created_at", "-pk")
+    return TemplateResponse(
+        request,
+        "archive/admin/transcript_edit.html",
+        {
+            "testimony": testimony,
+            "transcript": transcript,
+            "segments": list(transcript.segments.order_by("index")),
+            "edits": list(edits[:_HISTORY_ROWS]),
+            "media_url": media_url(media, request.user) if playable else "",
+            "has_video": media.has_video,
+            "others": Transcript.objects.filter(media__testimony=testimony)
+            .exclude(pk=transcript.pk)
+            .order_by("created_at"),
+        },
+    )
+
+
+def _seconds(raw: str | None, label: str) -> float:
+    try:
+        return _parse_clock(raw or "")
+    except ValueError:
+        raise ValidationError(
+            f"The {label} “{raw}” is not a time: write seconds (83.5) or minutes:seconds (1:23.5)."
+        ) from None
+
+
+def _parse_clock(raw: str) -> float:
+    raw = raw.strip()
+    if not raw:
+        raise ValueError(raw)
+    seconds = 0.0
+    for part in raw.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def _save(request: HttpRequest, segment: Segment) -> str:
+    post = request.POST
+    start, end = _seconds(post.get("start"), "start"), _seconds(post.get("end"), "end")
+    # One form, one change: if any field is refused, none is kept.
+    with transaction.atomic():
+        if "text" in post:
+            segment = segment_edit_text(segment=segment, text=post["text"], by=request.user)
+        if "speaker" in post:
+            segment = segment_edit_speaker(
+                segment=segment, speaker=post["speaker"], by=request.user
+            )
+        segment_edit_times(segment=segment, start=start, end=end, by=request.user)
+    return "Segment saved."
+
+
+def _split(request: HttpRequest, segment: Segment) -> str:
+    try:
+        at_char = int(request.POST.get("at_char", ""))
+    except ValueError:
+        raise ValidationError(
+            "Put the cursor in the text where it should be split, then press Split."
+        ) from None
+    at_time = _seconds(request.POST.get("at_time"), "split time")
+    segment_split(segment=segment, at_char=at_char, at_time=at_time, by=request.user)
+    return "Segment split in two."
+
+
+def _merge(request: HttpRequest, segment: Segment) -> str:
+    following = (
+        Segment.objects.filter(transcript_id=segment.transcript_id, index__gt=segment.index)
+        .order_by("index")
+        .first()
+    )
+    if following is None:
+        raise ValidationError("This is the last segment: there is no next one to merge with.")
+    segments_merge(first=segment, second=following, by=request.user)
+    return "Segment merged with the next one."
+
+
+_ACTIONS: dict[str, Callable[[HttpRequest, Segment], str]] = {
+    "save": _save,
+    "split": _split,
+    "merge": _merge,
+}
+
+
+@require_admin_access
+@require_POST
+def segment_change(request: HttpRequest, transcript_id: int, segment_id: int) -> HttpResponse:
+    """Save, split or merge one segment (the button pressed is ``action``)."""
+    _require_editor(request)
+    segment = get_object_or_404(Segment, pk=segment_id, transcript_id=transcript_id)
+    action = _ACTIONS.get(request.POST.get("action", ""))
+    url = reverse("archive_transcript_edit", args=[transcript_id])
+    if action is None:
+        messages.error(request, "Choose Save, Split or Merge.")
+        return redirect(url)
+    try:
+        done = action(request, segment)
+    except ValidationError as e:
+        messages.error(request, f"Segment {segment.index + 1}: {' '.join(e.messages)}")
+    else:
+        messages.success(request, done)
+    return redirect(f"{url}#segment-{segment.pk}")
+
+
+@require_admin_access
+def jobs_index(request: HttpRequest) -> HttpResponse:
+    """Every transcription job with its state and progress; cancel or retry."""
+    _require_editor(request)
+    state = request.GET.get("state") or None
+    return TemplateResponse(
+        request,
+        "archive/admin/jobs.html",
+        {"jobs": jobs_list(state=state), "state": state},
+    )
+
+
+@require_admin_access
+@require_POST
+def job_action(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
+    _require_editor(request)
+    try:
+        if action == "cancel":
+            job = job_cancel(job_id=job_id, by=request.user)
+        else:
+            job = job_retry(job_id=job_id)
+    except JobError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Job {job.id} ({job.title}) is {job.state}.")
+    return redirect("archive_jobs")
+
+
+def register_transcript_admin_urls() -> list[URLPattern]:
+    """URLs for the register_admin_urls hook."""
+    return [
+        path(
+            "transcripts/<int:transcript_id>/edit/",
+            transcript_edit,
+            name="archive_transcript_edit",
+        ),
+        path(
+            "transcripts/<int:transcript_id>/segments/<int:segment_id>/",
+            segment_change,
+            name="archive_segment_change",
+        ),
+        path("jobs/", jobs_index, name="archive_jobs"),
+        path(
+            "jobs/<int:job_id>/cancel/",
+            job_action,
+            {"action": "cancel"},
+            name="archive_job_cancel",
+        ),
+        path(
+            "jobs/<int:job_id>/retry/",
+            job_action,
+            {"action": "retry"},
+            name="archive_job_retry",
+        ),
+    ]
+
+
+def edit_transcript_button(
+    page: Any, user: Any, view_name: str, next_url: str | None = None
+) -> Iterator[PageMenuItem]:
+    """The "Edit transcript" item of a testimony's header menu (page header buttons hook)."""
+    if not isinstance(page.specific_deferred, TestimonyPage) or not _is_editor(user):
+        return
+    transcript = (
+        Transcript.objects.filter(media__testimony_id=page.pk, kind=TranscriptKind.TRANSCRIPT)
+        .order_by("-created_at")
+        .first()
+    )
+    if transcript is not None:
+        yield PageMenuItem(
+            "Edit transcript",
+            reverse("archive_transcript_edit", args=[transcript.pk]),
+            icon_name="edit",
+            priority=60,
+            page=page,
+        )
+
+
+class EditorMenuItem(MenuItem):
+    """A menu item only editors and administrators see."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return _is_editor(request.user)
+
+
+def jobs_menu_item() -> MenuItem:
+    """The "Transcription jobs" item of the admin menu (register_admin_menu_item hook)."""
+    return EditorMenuItem(
+        "Transcription jobs", reverse("archive_jobs"), icon_name="time", order=900
+    )

@@ -1,0 +1,216 @@
+"""The transcript editor and the jobs list in the Wagtail admin, as an editor uses them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import include, path
+
+from archive.models import (
+    EditAction,
+    SegmentEdit,
+    TestimonyPage,
+    Transcript,
+    TranscriptStatus,
+)
+from archive.transcript_admin import (
+    edit_transcript_button,
+    jobs_menu_item,
+    register_transcript_admin_urls,
+)
+from config.urls import urlpatterns as site_urlpatterns
+
+pytestmark = pytest.mark.django_db
+
+# The admin URLs as archive/wagtail_hooks.py registers them, ahead of the site's.
+urlpatterns = [path("admin/", include(register_transcript_admin_urls())), *site_urlpatterns]
+
+
+@pytest.fixture(autouse=True)
+def _urls(settings) -> None:
+    settings.ROOT_URLCONF = __name__
+
+
+@pytest.fixture
+def editor(django_user_model):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("maria", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    return user
+
+
+@pytest.fixture
+def testimony(make_testimony) -> TestimonyPage:
+    return make_testimony("CanaryAdmin")
+
+
+@pytest.fixture
+def transcript(testimony) -> Transcript:
+    return testimony.current_transcript
+
+
+def edit_url(transcript: Transcript) -> str:
+    return f"/admin/transcripts/{transcript.pk}/edit/"
+
+
+def segment_url(transcript: Transcript, index: int) -> str:
+    segment = transcript.segments.get(index=index)
+    return f"/admin/transcripts/{transcript.pk}/segments/{segment.pk}/"
+
+
+def test_editor_page_renders_player_segments_and_history_for_an_editor(
+    client, editor, transcript
+) -> None:
+    client.force_login(editor)
+
+    response = client.get(edit_url(transcript))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Edit transcript" in html
+    assert 'id="editor-player"' in html and "/media/" in html
+    assert "The word CanaryAdmin is said." in html
+    assert "Play from here" in html and "Split at cursor" in html and "Merge with next" in html
+    assert "transcript_editor.js" in html
+    assert "No corrections yet." in html
+
+
+def test_admin_pages_refuse_anonymous_and_non_editors(
+    client, django_user_model, transcript
+) -> None:
+    for url in (edit_url(transcript), "/admin/jobs/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    response = client.post(segment_url(transcript, 0), {"action": "save", "text": "Hacked"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+    visitor = django_user_model.objects.create_user("visitor", password="x")
+    client.force_login(visitor)
+    for url in (edit_url(transcript), "/admin/jobs/"):
+        assert client.get(url).status_code in (302, 403)
+    client.post(segment_url(transcript, 0), {"action": "save", "text": "Hacked"})
+    assert not transcript.segments.filter(text="Hacked").exists()
+
+
+def test_editor_saves_text_speaker_and_times_in_one_form(client, editor, transcript) -> None:
+    client.force_login(editor)
+
+    response = client.post(
+        segment_url(transcript, 0),
+        {
+            "action": "save",
+            "text": "An opening line.",
+            "speaker": "Ana",
+            "start": "0.1",
+            "end": "0:00.9",
+        },
+    )
+
+    assert response.status_code == 302
+    first = transcript.segments.get(index=0)
+    assert (first.text, first.speaker, first.start, first.end) == (
+        "An opening line.",
+        "Ana",
+        0.1,
+        0.9,
+    )
+    assert first.edited_by == editor
+    assert sorted(SegmentEdit.objects.values_list("action", flat=True)) == sorted(
+        [EditAction.TEXT, EditAction.SPEAKER, EditAction.TIMES]
+    )
+    html = client.get(edit_url(transcript)).content.decode()
+    assert "History" in html and "maria" in html and "An opening line." in html
+
+
+def test_a_refused_time_shows_why_and_keeps_the_text_unchanged(client, editor, transcript) -> None:
+    client.force_login(editor)
+
+    response = client.post(
+        segment_url(transcript, 0),
+        {"action": "save", "text": "Changed text", "speaker": "", "start": "0.8", "end": "0.2"},
+        follow=True,
+    )
+
+    assert "must come before the end" in response.content.decode()
+    assert transcript.segments.get(index=0).text == "An opening sentence."
+    assert not SegmentEdit.objects.exists()
+
+    response = client.post(
+        segment_url(transcript, 0),
+        {"action": "save", "text": "x", "start": "soon", "end": "1"},
+        follow=True,
+    )
+    assert "is not a time" in response.content.decode()
+
+
+def test_editor_splits_at_the_cursor_and_merges_back(client, editor, transcript) -> None:
+    client.force_login(editor)
+    text = transcript.segments.get(index=1).text
+
+    client.post(
+        segment_url(transcript, 1),
+        {"action": "split", "at_char": str(text.index("is said")), "at_time": "1.5"},
+    )
+    assert list(transcript.segments.order_by("index").values_list("text", flat=True)) == [
+        "An opening sentence.",
+        "The word CanaryAdmin",
+        "is said.",
+    ]
+
+    client.post(segment_url(transcript, 1), {"action": "merge"})
+    assert transcript.segments.count() == 2
+    response = client.post(segment_url(transcript, 1), {"action": "merge"}, follow=True)
+    assert "no next one to merge" in response.content.decode()
+    assert [e.action for e in SegmentEdit.objects.order_by("created_at", "pk")] == [
+        EditAction.SPLIT,
+        EditAction.MERGE,
+    ]
+
+
+def test_jobs_page_shows_progress_and_cancels_and_retries(
+    client, editor, transcript, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    Transcript.objects.filter(pk=transcript.pk).update(
+        status=TranscriptStatus.RUNNING, progress_seconds=1.0, claimed_by="gpu-1:42"
+    )
+    client.force_login(editor)
+
+    html = client.get("/admin/jobs/").content.decode()
+    assert '<progress value="1.0" max="2.0"' in html
+    assert "running" in html and "gpu-1:42" in html and "Cancel" in html
+
+    revoked = []
+    monkeypatch.setattr("archive.jobs._revoke", revoked.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/jobs/{transcript.pk}/cancel/")
+    transcript.refresh_from_db()
+    assert transcript.status == TranscriptStatus.CANCELLED
+    assert transcript.cancelled_by == editor
+    assert len(revoked) == 1
+    html = client.get("/admin/jobs/?state=cancelled").content.decode()
+    assert "cancelled by maria" in html and "Retry" in html
+
+    # Retrying queues the job; here the message is not sent, only the row moves.
+    client.post(f"/admin/jobs/{transcript.pk}/retry/")
+    transcript.refresh_from_db()
+    assert transcript.status == TranscriptStatus.QUEUED
+    response = client.post(f"/admin/jobs/{transcript.pk}/retry/", follow=True)
+    assert "only failed or cancelled jobs retry" in response.content.decode()
+
+
+def test_header_button_and_menu_item_are_for_editors_only(
+    rf, editor, django_user_model, testimony, transcript
+) -> None:
+    visitor = django_user_model.objects.create_user("visitor")
+
+    [item] = list(edit_transcript_button(testimony, editor, "edit"))
+    assert item.label == "Edit transcript"
+    assert item.url == edit_url(transcript)
+    assert list(edit_transcript_button(testimony, visitor, "edit")) == []
+
+    menu = jobs_menu_item()
+    request = rf.get("/admin/")
+    request.user = editor
+    assert menu.is_shown(request)
+    request.user = visitor
+    assert not menu.is_shown(request)

@@ -1,0 +1,59 @@
+"""A Spanish testimony also gets an English translation, stored as a second transcript."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from archive.models import TestimonyPage, Transcript, TranscriptKind, TranscriptStatus
+from archive.pipeline import PipelineError, translation_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ingest_with_translate_stores_an_english_translation_after_the_transcript(record) -> None:
+    recording = record(
+        ["Me separaron de mis hijos en la frontera.", "Cada mañana llamo a mi hijo por video."],
+        voice="es",
+    )
+    out = StringIO()
+
+    call_command(
+        "ingest", str(recording.path), "--title", "Separación", "--storyteller", "Ana P.",
+        "--access", "public", "--language", "es", "--model", "base", "--translate", "--json",
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+
+    result = json.loads(out.getvalue())
+    testimony = TestimonyPage.objects.get(pk=result["id"])
+    original = testimony.current_transcript
+    translation = Transcript.objects.get(kind=TranscriptKind.TRANSLATION)
+    assert result["translation"]["id"] == translation.pk
+    assert original.kind == TranscriptKind.TRANSCRIPT and original.language == "es"
+    assert translation.source == original and translation.media == original.media
+    assert translation.status == TranscriptStatus.DONE
+    assert translation.language == "en"
+    assert translation.parameters["task"] == "translate"
+    assert translation.parameters["source_language"] == "es"
+    assert translation.finished_at >= original.finished_at
+    assert translation.segments.exists()
+    english = " ".join(s.text for s in translation.segments.all()).lower()
+    spanish = " ".join(s.text for s in original.segments.all()).lower()
+    assert english != spanish
+    # The page still shows what was said; the translation does not replace it.
+    assert testimony.current_transcript == original
+    assert testimony.language_codes == ["es"]
+
+
+def test_a_translation_is_made_once_and_only_of_a_transcript(make_testimony) -> None:
+    transcript = make_testimony("CanaryTranslate").current_transcript
+
+    translation = translation_create(transcript=transcript)
+
+    assert translation_create(transcript=transcript) == translation
+    assert translation.status == TranscriptStatus.QUEUED
+    with pytest.raises(PipelineError, match="Only a transcript can be translated"):
+        translation_create(transcript=translation)
