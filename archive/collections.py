@@ -17,8 +17,10 @@ from django.db.models import Max
 from django.utils.text import slugify
 
 from archive import access
+from archive.audit import audit_view
 from archive.errors import ArchiveError
 from archive.models import (
+    AuditAction,
     Clip,
     CollectionIndexPage,
     CollectionPage,
@@ -101,6 +103,13 @@ def clip_view(clip: Clip, viewer: access.User | None, *, position: int = 1) -> C
     testimony = clip.testimony
     if not can_clip(viewer, testimony):
         return ClipView(clip, position, False, placeholder=clip_placeholder(testimony))
+    # Researcher- and staff-level moments are logged like their pages (public ones are not).
+    audit_view(
+        user=viewer,
+        testimony=testimony,
+        action=AuditAction.VIEW_PAGE,
+        detail=f"clip {clip.pk} of collection {clip.collection_id}",
+    )
     media = testimony.primary_media
     url, is_video = "", False
     if media is not None and media.web:

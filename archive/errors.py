@@ -11,3 +11,7 @@ class IngestError(ArchiveError):
 
 class ConsentError(ArchiveError):
     """The consent on record does not allow what was asked."""
+
+
+class ReviewPending(ArchiveError):
+    """Editors must decide on flagged personal information before publishing."""

@@ -24,6 +24,7 @@ from archive.errors import ConsentError, IngestError
 from archive.models import (
     AccessLevel,
     ArchiveIndexPage,
+    ConsentRecord,
     MediaAsset,
     Storyteller,
     TestimonyPage,
@@ -54,11 +55,15 @@ def testimony_ingest(
     source: Path,
     filename: str,
     details: TestimonyDetails,
-    consent: ConsentTerms,
+    consent: ConsentTerms | ConsentRecord,
     parent: ArchiveIndexPage | None = None,
     model: str | None = None,
 ) -> Transcript:
     """Store `source` as a new draft testimony and return its queued transcript job.
+
+    `consent` is either the terms just given (a storyteller and consent record
+    are created from the details) or a consent record given earlier, as in
+    the storyteller's own submission, whose storyteller it keeps.
 
     Raises IngestError (nothing stored) when the details are invalid or the
     file is empty, too large or not playable media.
@@ -72,10 +77,13 @@ def testimony_ingest(
     media: MediaAsset | None = None
     try:
         with transaction.atomic():
-            storyteller = Storyteller.objects.create(
-                public_name=details.storyteller_name, is_pseudonym=details.is_pseudonym
-            )
-            consent_record = consent_record_create(storyteller=storyteller, terms=consent)
+            if isinstance(consent, ConsentRecord):
+                consent_record, storyteller = consent, consent.storyteller
+            else:
+                storyteller = Storyteller.objects.create(
+                    public_name=details.storyteller_name, is_pseudonym=details.is_pseudonym
+                )
+                consent_record = consent_record_create(storyteller=storyteller, terms=consent)
             page = TestimonyPage(
                 title=details.title,
                 slug=_unique_slug(parent, details.slug or details.title),
@@ -127,7 +135,12 @@ def safe_display_name(filename: str) -> str:
     return name[:200] or "recording"
 
 
-def _validate(details: TestimonyDetails, consent: ConsentTerms) -> None:
+def _validate(details: TestimonyDetails, consent: ConsentTerms | ConsentRecord) -> None:
+    if isinstance(consent, ConsentRecord):
+        current = consent.current
+        if current is None or current.withdrawn:
+            raise IngestError("The consent on record was withdrawn: the recording was not kept.")
+        consent = ConsentTerms.of(current)
     if not details.title.strip():
         raise IngestError("A testimony needs a title.")
     if len(details.title) > 255:

@@ -88,10 +88,13 @@ def invitation_create(
     return invitation, token
 
 
-def invitation_open(token: str, *, allow_used: bool = False) -> Invitation:
+def invitation_open(
+    token: str, *, allow_used: bool = False, grace: timedelta = timedelta(0)
+) -> Invitation:
     """The invitation behind `token`.
 
-    Raises InvitationUnknown (no such link), InvitationExpired or
+    Raises InvitationUnknown (no such link), InvitationExpired (more than
+    `grace` ago: an upload started in time may finish on a slow line) or
     InvitationUsed (already submitted; allowed with `allow_used`, so a phone
     that lost its connection on the last chunk can still learn the outcome).
     """
@@ -102,7 +105,7 @@ def invitation_open(token: str, *, allow_used: bool = False) -> Invitation:
         raise InvitationUnknown("This link is not a valid invitation.")
     if invitation.used_at is not None and not allow_used:
         raise InvitationUsed("This invitation was already used to send a testimony.")
-    if invitation.expires_at <= timezone.now() and invitation.used_at is None:
+    if invitation.expires_at + grace <= timezone.now() and invitation.used_at is None:
         raise InvitationExpired("This invitation has expired.")
     return invitation
 

@@ -31,6 +31,7 @@ from archive.models import (
     TranscriptKind,
     TranscriptStatus,
 )
+from archive.privacy import applied_spans, bleeped_derivative, suggest_redactions
 from archive.signals import transcript_ready
 from archive.tagging import matcher_from_thesaurus
 from transcription import media as media_tools
@@ -152,7 +153,10 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> Transcript
 
     with TemporaryDirectory(prefix="testimonio-") as tmp:
         workdir = Path(tmp)
-        if not media.web:
+        if not media.web and applied_spans(media):
+            # A redacted recording's public copy is always the bleeped one.
+            bleeped_derivative(media)
+        elif not media.web:
             info = media_tools.probe(source)
             derivative = media_tools.make_web_derivative(source, workdir, info)
             with derivative.open("rb") as handle:
@@ -240,6 +244,8 @@ def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
     testimony = transcript.media.testimony
     if transcript.kind == TranscriptKind.TRANSLATION:
         return True
+    # Personal information is flagged for an editor before anyone can publish.
+    suggest_redactions(transcript=transcript)
     if result.language and result.language not in testimony.language_codes:
         testimony.languages = ",".join([*testimony.language_codes, result.language])
         testimony.save(update_fields=["languages"])

@@ -304,9 +304,9 @@ def analyzer() -> AnalyzerEngine:
 
 def pii_model_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """A system check (django.core.checks.register it): is the spaCy model for names installed?"""
-    from django.core.checks import Warning as CheckWarning
-
     from importlib.metadata import PackageNotFoundError, distribution
+
+    from django.core.checks import Warning as CheckWarning
 
     # Asking the package metadata, not importing spaCy: checks run at every start.
     try:

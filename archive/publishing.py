@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from archive import access
-from archive.errors import ConsentError
+from archive.errors import ConsentError, ReviewPending
 from archive.models import TestimonyPage
+from archive.privacy import unreviewed_pii_count
+
+
+def pending_pii_check(testimony: TestimonyPage) -> None:
+    """Raise ReviewPending while flagged personal information awaits an editor's decision."""
+    pending = unreviewed_pii_count(testimony)
+    if pending:
+        raise ReviewPending(
+            f"“{testimony.title}” cannot be published yet: {pending} possible personal "
+            "detail(s) in the transcript are waiting for an editor to redact or dismiss "
+            "them (Personal information, in the admin)."
+        )
 
 
 def testimony_publish(*, testimony: TestimonyPage) -> TestimonyPage:
@@ -13,5 +25,6 @@ def testimony_publish(*, testimony: TestimonyPage) -> TestimonyPage:
     blocker = access.publish_blocker(testimony)
     if blocker:
         raise ConsentError(f"“{testimony.title}” cannot be published: {blocker}.")
+    pending_pii_check(testimony)
     testimony.save_revision().publish()
     return TestimonyPage.objects.get(pk=testimony.pk)

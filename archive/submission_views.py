@@ -12,7 +12,7 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -50,6 +50,9 @@ from archive.withdrawal import testimony_withdraw
 FORM_VERSION = "web-2026-1"
 _SESSION_ANSWERS = "testimonio-submit-%s"
 _SESSION_WITHDRAW = "testimonio-withdraw"
+
+# An upload started before the invitation expired may still finish this long after.
+UPLOAD_GRACE = timedelta(days=2)
 
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
@@ -176,14 +179,14 @@ STEPS = [
 _STEP_INDEX = {step.name: index for index, step in enumerate(STEPS)}
 
 
-def invited(*, allow_used: bool = False) -> Callable:
+def invited(*, allow_used: bool = False, grace: timedelta = timedelta(0)) -> Callable:
     """Open the invitation in the URL, in its language; a clear page when it cannot be used."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                invitation = invitation_open(token, allow_used=allow_used)
+                invitation = invitation_open(token, allow_used=allow_used, grace=grace)
             except InvitationError as e:
                 with translation.override(translation.get_language_from_request(request)):
                     return _invalid(request, e)
@@ -270,6 +273,8 @@ def consent_step(request: HttpRequest, invitation: Invitation, token: str, step:
     if request.method == "POST" and form.is_valid():
         answers[current.name] = _serialise(form.cleaned_data)
         request.session[_SESSION_ANSWERS % invitation.pk] = answers
+        if request.GET.get("from") == "summary" and _first_missing(answers) is None:
+            return redirect("submit-summary", token)
         if index + 1 < len(STEPS):
             return redirect(_step_url(token, STEPS[index + 1]))
         return redirect("submit-summary", token)
@@ -357,7 +362,11 @@ def _summary_context(
     ]
     return {
         "rows": [
-            {"label": label, "value": value, "change": reverse("submit-consent", args=[token, s])}
+            {
+                "label": label,
+                "value": value,
+                "change": reverse("submit-consent", args=[token, s]) + "?from=summary",
+            }
             for s, label, value in rows
         ],
         "back": reverse("submit-consent", args=[token, STEPS[-1].name]),
@@ -477,7 +486,7 @@ def uploads(request: HttpRequest, invitation: Invitation, token: str) -> JsonRes
 
 
 @require_http_methods(["HEAD", "GET", "PATCH"])
-@invited(allow_used=True)
+@invited(allow_used=True, grace=UPLOAD_GRACE)
 def upload(request: HttpRequest, invitation: Invitation, token: str, key: str) -> HttpResponse:
     found = Upload.objects.filter(invitation=invitation, key=key).first()
     if found is None:
@@ -505,7 +514,11 @@ def upload(request: HttpRequest, invitation: Invitation, token: str, key: str) -
 
 
 def _upload_state(request: HttpRequest, found: Upload) -> HttpResponse:
-    body: dict[str, Any] = {"offset": found.offset, "size": found.size, "status": found.status}
+    body: dict[str, Any] = {
+        "offset": found.offset,
+        "size": found.size,
+        "status": str(found.status),
+    }
     status = 200
     if found.status == UploadStatus.FAILED:
         body["error"] = found.error
@@ -516,7 +529,7 @@ def _upload_state(request: HttpRequest, found: Upload) -> HttpResponse:
     response.status_code = status
     response["Upload-Offset"] = str(found.offset)
     response["Upload-Length"] = str(found.size)
-    response["Upload-Status"] = found.status
+    response["Upload-Status"] = str(found.status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -577,3 +590,57 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
                 consent_withdraw(record=found.consent, reason=reason)
             return render(request, "archive/submit/withdrawn.html", {"already": False})
         return render(request, "archive/submit/withdraw.html", {})
+
+
+# --- The archivist's side (Wagtail admin; registered in archive.wagtail_hooks) ----
+
+
+class InvitationForm(forms.Form):
+    storyteller_name = forms.CharField(
+        max_length=200,
+        help_text="The name or pseudonym you know them by; they choose what to show.",
+    )
+    language = forms.ChoiceField(choices=settings.LANGUAGES, initial="es")
+    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=90, initial=14)
+    note = forms.CharField(max_length=200, required=False)
+
+
+def invitations_admin(request: HttpRequest) -> HttpResponse:
+    """Create an invitation and show its link once; list the recent ones with their state."""
+    from django.core.exceptions import PermissionDenied
+
+    from archive.invitations import invitation_create
+
+    if not request.user.has_perm("archive.add_invitation"):
+        raise PermissionDenied
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    link = ""
+    if request.method == "POST" and form.is_valid():
+        invitation, token = invitation_create(
+            storyteller_name=form.cleaned_data["storyteller_name"],
+            language=form.cleaned_data["language"],
+            expires_in=timedelta(days=form.cleaned_data["days"]),
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+        link = request.build_absolute_uri(reverse("submit-start", args=[token]))
+        form = InvitationForm()
+    now = timezone.now()
+    recent = [
+        {
+            "invitation": invitation,
+            "state": "used"
+            if invitation.used_at
+            else "expired"
+            if invitation.expires_at <= now
+            else "open",
+            "uploads": list(invitation.uploads.all()),
+        }
+        for invitation in Invitation.objects.prefetch_related("uploads")[:50]
+    ]
+    return render(
+        request,
+        "archive/submit/admin_invitations.html",
+        {"form": form, "link": link, "recent": recent},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )

@@ -52,11 +52,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archive.consent import ConsentTerms
 from archive.errors import ArchiveError, IngestError
 from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.invitations import invitation_consent, invitation_use, new_token
-from archive.models import ConsentRecord, Invitation, Storyteller, Transcript, Upload
+from archive.models import ConsentRecord, Invitation, Transcript, Upload
 from archive.models.submissions import UploadStatus
 from transcription import media as media_tools
 from transcription.errors import MediaError
@@ -241,7 +240,7 @@ def upload_finish(upload: Upload) -> Finished:
                 )
             )
         try:
-            info = media_tools.probe(path)
+            info, path = _probe_or_repair(path, upload)
         except MediaError as e:
             raise IngestError(
                 _("%(name)s is not a sound or video recording the archive can play.")
@@ -259,6 +258,7 @@ def upload_finish(upload: Upload) -> Finished:
         upload.status, upload.error = UploadStatus.FAILED, str(e)
         return Finished(upload)
     finally:
+        part_path(upload).unlink(missing_ok=True)
         path.unlink(missing_ok=True)
 
     token, digest = new_token()
@@ -277,12 +277,37 @@ def upload_finish(upload: Upload) -> Finished:
     return Finished(upload, withdrawal_token=token)
 
 
+def _probe_or_repair(path: Path, upload: Upload) -> tuple[media_tools.MediaInfo, Path]:
+    """Probe the assembled file; a browser recording without a duration is remuxed first.
+
+    Chrome's and Firefox's MediaRecorder write WebM as a live stream, with no
+    duration in the header, which probe rightly refuses. Copying the streams
+    into a new container (no re-encoding) writes the duration.
+    Raises MediaError when the file is not media even after that.
+    """
+    try:
+        return media_tools.probe(path), path
+    except MediaError as first:
+        if "no playable duration" not in str(first):
+            raise
+        fixed = path.with_suffix(".remux")
+        container = "webm" if upload.filename.lower().endswith(".webm") else "matroska"
+        try:
+            media_tools.remux(path, fixed, container=container)
+        except MediaError as e:
+            raise first from e
+        try:
+            return media_tools.probe(fixed), fixed
+        except MediaError:
+            fixed.unlink(missing_ok=True)
+            raise
+
+
 def _ingest(upload: Upload, path: Path) -> Transcript:
     """Ingest under the consent the storyteller gave through the invitation.
 
-    testimony_ingest makes a storyteller and consent record of its own; the
-    testimony is re-pointed at the ones given first (so the withdrawal link
-    and the consent history are the storyteller's own) and the copies go.
+    The testimony keeps the storyteller's own consent record, so the
+    withdrawal link and the consent history are theirs.
     """
     record = ConsentRecord.objects.select_related("storyteller").get(pk=upload.consent_id)
     current = record.current
@@ -305,19 +330,9 @@ def _ingest(upload: Upload, path: Path) -> Transcript:
                 source=path,
                 filename=upload.filename,
                 details=details,
-                consent=ConsentTerms.of(current),
+                consent=record,
             )
-            media = transcript.media
-            stored_files.append(media.original.name)
-            page = media.testimony
-            copy_record, copy_storyteller = page.consent, page.storyteller
-            page.consent, page.storyteller = record, storyteller
-            page.save()
-            # The latest revision must carry the right consent too, or
-            # publishing it would bring the copy back.
-            page.save_revision()
-            copy_record.delete()
-            Storyteller.objects.filter(pk=copy_storyteller.pk).delete()
+            stored_files.append(transcript.media.original.name)
     except IngestError:
         raise
     except Exception as e:

@@ -7,15 +7,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from archive import access
+from archive import access, submission_views
 from archive.admin_views import withdraw_testimony
+from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy_admin import personal_information_button, register_privacy_urls
+from archive.publishing import pending_pii_check
+from archive.transcript_admin import (
+    edit_transcript_button,
+    jobs_menu_item,
+    register_transcript_admin_urls,
+)
 
 
 @hooks.register("before_publish_page")
@@ -26,22 +34,43 @@ def refuse_publishing_without_consent(request: HttpRequest, page: object) -> Htt
         if blocker:
             messages.error(request, f"“{page.title}” cannot be published: {blocker}.")
             return redirect("wagtailadmin_pages:edit", page.pk)
+        try:
+            pending_pii_check(page)
+        except ReviewPending as e:
+            messages.error(request, str(e))
+            return redirect("wagtailadmin_pages:edit", page.pk)
     return None
 
 
 hooks.register("register_admin_urls", register_privacy_urls)
 hooks.register("register_page_header_buttons", personal_information_button)
+hooks.register("register_admin_urls", register_transcript_admin_urls)
+hooks.register("register_page_header_buttons", edit_transcript_button)
+hooks.register("register_admin_menu_item", jobs_menu_item)
 
 
 @hooks.register("register_admin_urls")
-def register_withdraw_url() -> list:
+def register_archive_admin_urls() -> list:
     return [
         path(
             "testimony/<int:page_id>/withdraw/",
             withdraw_testimony,
             name="archive_withdraw_testimony",
-        )
+        ),
+        path("invitations/", submission_views.invitations_admin, name="archive_invitations"),
     ]
+
+
+class InvitationsMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("archive.add_invitation")
+
+
+@hooks.register("register_admin_menu_item")
+def invitations_menu_item() -> MenuItem:
+    return InvitationsMenuItem(
+        "Invitations", reverse("archive_invitations"), icon_name="mail", order=310
+    )
 
 
 @hooks.register("register_page_header_buttons")

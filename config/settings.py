@@ -169,6 +169,7 @@ TESTIMONIO_PROTECTED_MEDIA_PREFIX = env_str("TESTIMONIO_PROTECTED_MEDIA_PREFIX",
 
 # Whisper model: "base" (bundled multilingual, offline), "tiny.en" (bundled,
 # English only), a local CTranslate2 directory, or a hub name (needs network).
+TRANSCRIPTION_ENGINE = env_str("TRANSCRIPTION_ENGINE", "faster-whisper")  # or "openai-whisper"
 TRANSCRIPTION_MODEL = env_str("TRANSCRIPTION_MODEL", "base")
 TRANSCRIPTION_DEVICE = env_str("TRANSCRIPTION_DEVICE", "cpu")
 TRANSCRIPTION_COMPUTE_TYPE = env_str("TRANSCRIPTION_COMPUTE_TYPE", "int8")

@@ -331,3 +331,29 @@ def bleep(src: Path, dest: Path, spans: list[tuple[float, float]], *, video: boo
         return make_web_derivative(intermediate, dest.parent, probe(intermediate), stem=dest.stem)
     finally:
         intermediate.unlink(missing_ok=True)
+
+
+def remux(src: Path, dest: Path, *, container: str) -> Path:
+    """Copy the streams of `src` into a fresh `container` (no re-encoding).
+
+    Browser MediaRecorder output is written as a live stream with no duration
+    in its header; a remux writes one. Raises MediaError; leaves no partial file.
+    """
+    try:
+        (
+            ffmpeg.input(str(src))
+            .output(str(dest), c="copy", f=container)
+            .global_args("-nostdin", "-hide_banner", "-v", "error")
+            .overwrite_output()
+            .run(cmd=ffmpeg_binary(), capture_stdout=True, capture_stderr=True)
+        )
+    except ffmpeg.Error as e:
+        dest.unlink(missing_ok=True)
+        stderr = _decode(e.stderr)
+        raise MediaError(
+            f"could not rewrite {src.name}: {_short(stderr)}", path=src, stderr=stderr
+        ) from e
+    except OSError as e:
+        dest.unlink(missing_ok=True)
+        raise MediaError(f"could not run ffmpeg to rewrite {src.name}: {e}", path=src) from e
+    return dest

@@ -295,3 +295,36 @@ def test_wagtail_never_serves_a_collection_page_around_the_policy(educator, rf):
     assert serve_collection_page(request, collection)["Location"] == (
         f"/collections/{collection.pk}/"
     )
+
+
+def test_researcher_level_moment_shows_only_to_researchers_and_is_audited(educator, make_testimony):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from archive.models import AuditLogEntry, ResearcherApproval
+
+    testimony = make_testimony("Deepwell", access_level=AccessLevel.RESEARCHERS)
+    ResearcherApproval.objects.create(
+        user=educator,
+        purpose="Teaching a graduate seminar",
+        terms_accepted_at=timezone.now(),
+        approved_at=timezone.now(),
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )
+    collection = services.collection_create(owner=educator, title="Seminar")
+    services.clip_add(collection=collection, user=educator, testimony=testimony, start=1, end=2)
+    services.collection_publish(collection=collection, user=educator, visibility="public")
+
+    owner = Client()
+    owner.force_login(educator)
+    assert (
+        "The word Deepwell is said." in owner.get(f"/collections/{collection.pk}/").content.decode()
+    )
+    entry = AuditLogEntry.objects.get(testimony_id=testimony.pk)
+    assert entry.username == "educator"
+    assert "collection" in entry.detail
+
+    html = unescape(Client().get(f"/collections/{collection.pk}/").content.decode())
+    assert "This moment is not available." in html
+    assert "Deepwell" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,3 +151,28 @@ def test_checksum_mismatch_fails_and_leaves_nothing(tone_m4a: Path):
     assert not part_path(upload).exists()
     assert not TestimonyPage.objects.exists()
     assert Invitation.objects.get(pk=invitation.pk).used_at is None
+
+
+def test_browser_recording_without_a_duration_is_remuxed_and_ingested(tmp_path: Path):
+    # MediaRecorder writes WebM as a stream: no duration in the header, like ffmpeg to a pipe.
+    webm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=2",
+         "-c:a", "libopus", "-f", "webm", "pipe:1"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    invitation, _ = invitation_create(
+        storyteller_name="Rosa", language="es", expires_in=timedelta(days=1), by=None
+    )
+    consented(invitation)
+    upload = upload_create(
+        invitation=invitation,
+        filename="recording.webm",
+        size=len(webm),
+        sha256=hashlib.sha256(webm).hexdigest(),
+    )
+    finished = upload_append(upload=upload, offset=0, stream=io.BytesIO(webm), length=len(webm))
+    assert finished.upload.status == UploadStatus.INGESTED, finished.upload.error
+    assert finished.withdrawal_token
+    media = TestimonyPage.objects.get().media_assets.get()
+    assert media.duration == pytest.approx(2.0, abs=0.2)
+    assert not list(upload_service.upload_dir().iterdir())

@@ -128,7 +128,10 @@ def test_consent_in_spanish_one_choice_a_screen_with_a_summary(client, invited):
     again = client.get(f"/submit/{token}/consent/access/").content.decode()
     assert re.search(r'value="public"[^>]*checked', again)
 
-    consent_answers = [*ANSWERS[:-1], ("embargo", {"embargo": "until", "embargo_until": "2031-05-01"})]
+    consent_answers = [
+        *ANSWERS[:-1],
+        ("embargo", {"embargo": "until", "embargo_until": "2031-05-01"}),
+    ]
     for step, data in consent_answers:
         client.post(f"/submit/{token}/consent/{step}/", data)
     summary = client.get(f"/submit/{token}/consent/summary/").content.decode()
@@ -136,6 +139,12 @@ def test_consent_in_spanish_one_choice_a_screen_with_a_summary(client, invited):
     assert "Rosa M. (un seudónimo)" in summary
     assert "No se muestra a nadie hasta el 2031-05-01" in summary
     assert not ConsentRecord.objects.exists()
+
+    # "Change" on the summary comes back to the summary.
+    assert f'href="/submit/{token}/consent/press/?from=summary"' in summary
+    changed = client.post(f"/submit/{token}/consent/press/?from=summary", {"allow_press": "yes"})
+    assert changed["Location"] == f"/submit/{token}/consent/summary/"
+    client.post(f"/submit/{token}/consent/press/", {"allow_press": "no"})
 
     unconfirmed = client.post(f"/submit/{token}/consent/summary/", {})
     assert unconfirmed.status_code == 400
@@ -364,17 +373,12 @@ def test_an_invitation_has_limits_on_uploads_and_requests(client, invited, monke
 
     monkeypatch.setattr(upload_service, "CHUNKS_PER_MINUTE", 2)
     cache.clear()
-    url = Upload.objects.first().key
-    answers = [
-        client.head(f"/submit/{token}/uploads/{url}/").status_code,
-        *(
-            client.patch(
-                f"/submit/{token}/uploads/{url}/", b"x", content_type="application/offset+octet-stream",
-                HTTP_UPLOAD_OFFSET=str(n),
-            ).status_code
-            for n in range(3)
-        ),
-    ]  # fmt: skip
+    url = f"/submit/{token}/uploads/{Upload.objects.first().key}/"
+    octets = "application/offset+octet-stream"
+    answers = [client.head(url).status_code] + [
+        client.patch(url, b"x", content_type=octets, HTTP_UPLOAD_OFFSET=str(n)).status_code
+        for n in range(3)
+    ]
     assert answers == [200, 204, 204, 429]
 
 
@@ -392,3 +396,65 @@ def test_used_invitation_takes_no_more_chunks(client, invited):
         HTTP_UPLOAD_OFFSET="0",
     )  # fmt: skip
     assert response.status_code == 410
+
+
+def _admin_urlconf():
+    from django.urls import path
+    from wagtail.admin.auth import require_admin_access
+
+    from archive import submission_views
+    from config.urls import urlpatterns as site
+
+    # The same wrapping Wagtail gives a view registered with register_admin_urls.
+    return [
+        path("admin/invitations/", require_admin_access(submission_views.invitations_admin)),
+        *site,
+    ]
+
+
+urlpatterns = _admin_urlconf()
+
+
+@pytest.mark.urls(__name__)
+def test_archivist_creates_an_invitation_and_sees_its_link_once(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("archivist", "a@example.org", "pw")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/invitations/",
+        {"storyteller_name": "Rosa", "language": "es", "days": "14", "note": ""},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    link = re.search(r'id="invitation-link" type="text" readonly value="([^"]+)"', page).group(1)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    invitation = Invitation.objects.get()
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert invitation.created_by == admin
+    assert token not in client.get("/admin/invitations/").content.decode()
+    assert client.get(link.split("testserver", 1)[1]).status_code == 200
+
+    visitor = django_user_model.objects.create_user("visitor", "v@example.org", "pw")
+    client.force_login(visitor)
+    assert client.get("/admin/invitations/").status_code in (302, 403)
+
+
+def test_an_upload_started_in_time_may_finish_after_the_invitation_expires(client, invited):
+    invitation, token = invited(language="en")
+    consent(client, token)
+    created = client.post(
+        f"/submit/{token}/uploads/",
+        {"filename": "a.ogg", "size": 10, "sha256": "0" * 64},
+        content_type="application/json",
+    ).json()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(hours=1)
+    )
+    octets = "application/offset+octet-stream"
+    response = client.patch(created["url"], b"x", content_type=octets, HTTP_UPLOAD_OFFSET="0")
+    assert response.status_code == 204
+    late = client.post(
+        f"/submit/{token}/uploads/",
+        {"filename": "b.ogg", "size": 10, "sha256": "0" * 64},
+        content_type="application/json",
+    )
+    assert late.status_code == 410

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from archive.consent import OPEN_TERMS
+from archive.ingest import TestimonyDetails, testimony_ingest
+from archive.jobs import job_enqueue
 from archive.models import TestimonyPage, Transcript, TranscriptKind, TranscriptStatus
 from archive.pipeline import PipelineError, translation_create
 
@@ -57,3 +61,27 @@ def test_a_translation_is_made_once_and_only_of_a_transcript(make_testimony) -> 
     assert translation.status == TranscriptStatus.QUEUED
     with pytest.raises(PipelineError, match="Only a transcript can be translated"):
         translation_create(transcript=translation)
+
+
+def test_on_the_queue_the_translation_follows_the_transcript(
+    record, django_capture_on_commit_callbacks
+) -> None:
+    recording = record(["Me separaron de mis hijos en la frontera."], voice="es")
+    transcript = testimony_ingest(
+        source=recording.path,
+        filename=Path(recording.path).name,
+        details=TestimonyDetails(title="En la cola", storyteller_name="Ana P.", language="es"),
+        consent=OPEN_TERMS,
+        model="base",
+    )
+    translation = translation_create(transcript=transcript)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_enqueue(transcript=transcript)
+
+    transcript.refresh_from_db()
+    translation.refresh_from_db()
+    assert transcript.status == TranscriptStatus.DONE
+    assert translation.status == TranscriptStatus.DONE
+    assert translation.started_at >= transcript.finished_at
+    assert translation.task_id and translation.task_id != transcript.task_id

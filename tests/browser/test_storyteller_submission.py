@@ -3,7 +3,6 @@ loses the connection and reloads mid-upload, and the testimony still arrives who
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -24,29 +23,27 @@ SPEECH = "Mi familia vive en la ciudad. Mi hermana trabaja en una panadería."
 
 
 @pytest.fixture
-def microphone_page(tmp_path: Path):
-    """Chromium whose fake microphone speaks SPEECH (a Spanish espeak WAV), in a loop."""
+def microphone_page(browser, tmp_path: Path):
+    """Chromium whose fake microphone speaks SPEECH (a Spanish espeak WAV), in a loop.
+
+    A second browser from the session's Playwright (one sync Playwright per
+    thread): the shared one is started without a fake microphone.
+    """
     wav = tmp_path / "speech.wav"
     subprocess.run(
         ["espeak-ng", "-v", "es", "-s", "130", "-g", "8", "-w", str(wav), SPEECH], check=True
     )
-    # Playwright's sync API runs an event loop; Django refuses ORM calls from
-    # inside one unless told the test code is synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
     args = [a for a in CHROMIUM_ARGS if a != "--mute-audio"] + [
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={wav}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-        context.grant_permissions(["microphone"])
-        yield context, context.new_page()
-        context.close()
-        browser.close()
+    recorder = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
+    context = recorder.new_context(viewport={"width": 390, "height": 844})  # a phone
+    context.grant_permissions(["microphone"])
+    yield context, context.new_page()
+    context.close()
+    recorder.close()
 
 
 # One test, not several: each transactional test empties the database.
@@ -70,7 +67,9 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
     page.get_by_label("Solo investigadores que el archivo ha revisado y aprobado.").check()
     page.get_by_role("button", name="Siguiente").click()
     page.get_by_role("link", name="Atrás").click()
-    assert page.get_by_label("Solo investigadores que el archivo ha revisado y aprobado.").is_checked()
+    assert page.get_by_label(
+        "Solo investigadores que el archivo ha revisado y aprobado."
+    ).is_checked()
     page.get_by_role("button", name="Siguiente").click()
     page.get_by_label("Un nombre inventado (un seudónimo). Es más seguro.").check()
     page.get_by_label("El nombre que se mostrará").fill("Rosa M.")
@@ -130,7 +129,13 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
 
     page.reload()
     patches["down"] = False
-    page.wait_for_url("**/submit/done/*/", timeout=240_000)
+    page.wait_for_function(
+        "() => location.pathname.startsWith('/submit/done/') "
+        "|| document.querySelector('#status.is-error')",
+        timeout=240_000,
+    )
+    upload.refresh_from_db()
+    assert "/submit/done/" in page.url, (upload.error, page.locator("#status").inner_text())
     assert "Gracias. Su testimonio llegó bien." in page.content()
     link = page.get_by_label("Su enlace privado").input_value()
     assert "/submit/withdraw/" in link

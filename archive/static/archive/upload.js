@@ -202,6 +202,14 @@
   (async function resume() {
     const state = remembered();
     if (!state) return;
+    try {
+      // The answer to the last chunk may have been lost: it may be done already.
+      const known = await serverState(state.url);
+      if (known === null) { forget(); return; }
+      if (finish(known)) return;
+    } catch (error) {
+      // Offline now: send() below waits for the connection.
+    }
     const kept = await loadRecording();
     if (kept && kept.blob) {
       chosen = { blob: kept.blob, name: kept.name, recorded: true };
