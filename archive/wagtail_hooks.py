@@ -15,6 +15,7 @@ from wagtail.permissions import register_permission_policy
 
 from archive import access, submission_views
 from archive.admin_views import withdraw_testimony
+from archive.collection_views import serve_collection_page
 from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy_admin import personal_information_button, register_privacy_urls
@@ -24,6 +25,15 @@ from archive.transcript_admin import (
     jobs_menu_item,
     register_transcript_admin_urls,
 )
+
+
+@hooks.register("before_serve_page")
+def collections_only_through_their_views(
+    page: object, request: HttpRequest, serve_args: list, serve_kwargs: dict
+) -> HttpResponse | None:
+    # Wagtail would serve a published collection to anyone; its own views ask
+    # who may see it (private, link, public) and check every clip's consent.
+    return serve_collection_page(request, page.specific)
 
 
 @hooks.register("before_publish_page")

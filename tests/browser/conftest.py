@@ -18,21 +18,45 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _carry_serialized_contents(contents: dict[str, str]) -> None:
+    from django.db import connections
+
+    for alias, data in contents.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = data
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    """Headless Chromium, keeping serialized rollback working around it.
+
+    Playwright's sync API runs the test from a greenlet with its own context,
+    where Django hands out fresh connection objects that lack the snapshot
+    serialized rollback restores from; without carrying it over, the next
+    transactional test would start from an empty database.
+    """
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from django.db import connections
+
+    contents = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     # Playwright's sync API runs an event loop; Django refuses ORM calls from
     # inside one unless told the test code is synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        _carry_serialized_contents(contents)
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+    _carry_serialized_contents(contents)
 
 
 @pytest.fixture

@@ -3,54 +3,14 @@ after a storyteller withdraws, the visitor sees only the placeholder."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from archive.consent import consent_withdraw
 from archive.models import TestimonyPage
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser]
-
-
-def _carry_serialized_contents(contents: dict[str, str]) -> None:
-    from django.db import connections
-
-    for alias, data in contents.items():
-        if not hasattr(connections[alias], "_test_serialized_contents"):
-            connections[alias]._test_serialized_contents = data
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    """Headless Chromium for this module, keeping serialized rollback working after it.
-
-    Playwright's sync API runs the test from a greenlet with its own context, where
-    Django hands out fresh connection objects that lack the snapshot serialized
-    rollback restores from; without carrying it over, the next transactional test
-    would start from an empty database.
-    """
-    from django.db import connections
-
-    contents = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    }
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        _carry_serialized_contents(contents)
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-    _carry_serialized_contents(contents)
 
 
 WITHDRAWN = "This moment was withdrawn at the storyteller's request."
