@@ -11,8 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from archive import access
+from archive.consent import ConsentTerms, consent_amend
 from archive.errors import ConsentError
-from archive.models import TestimonyPage
+from archive.models import ConsentVersion, TestimonyPage
 from archive.withdrawal import testimony_withdraw
 
 
@@ -54,4 +55,80 @@ def withdraw_testimony(request: HttpRequest, page_id: int) -> HttpResponse:
         request,
         "archive/admin/withdraw.html",
         {"testimony": testimony, "consent": consent, "form": form},
+    )
+
+
+class ConsentChangeForm(forms.ModelForm):
+    """A change of consent, made as a new version (never an edit of the old one)."""
+
+    class Meta:
+        model = ConsentVersion
+        fields = [
+            "access_level",
+            "show_audio",
+            "show_video",
+            "show_face",
+            "show_transcript",
+            "show_real_name",
+            "allow_teaching",
+            "allow_press",
+            "embargo_until",
+            "form_version",
+            "form_language",
+            "method",
+            "signed_form",
+            "verbal_consent_media",
+            "witness",
+            "change_note",
+        ]
+        widgets = {"embargo_until": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["change_note"].required = True
+        self.fields[
+            "change_note"
+        ].help_text = "Why consent changed, and how the storyteller said so."
+
+
+def change_consent(request: HttpRequest, page_id: int) -> HttpResponse:
+    testimony = get_object_or_404(TestimonyPage, pk=page_id)
+    if access.role_of(request.user) not in (access.Role.EDITOR, access.Role.ADMINISTRATOR):
+        raise PermissionDenied
+    current = access.effective_consent(testimony)
+    if current is None or current.withdrawn:
+        messages.error(request, "Consent was withdrawn: it cannot be changed, only given anew.")
+        return redirect(reverse("wagtailadmin_pages:edit", args=[testimony.pk]))
+    form = ConsentChangeForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={f: getattr(current, f) for f in ConsentTerms.__dataclass_fields__},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {field: data[field] for field in ConsentTerms.__dataclass_fields__}
+        uploads = {
+            field: data[field]
+            for field in ("signed_form", "verbal_consent_media")
+            if data.get(field)
+        }
+        try:
+            version = consent_amend(
+                record=testimony.consent,
+                by=request.user,
+                note=data["change_note"],
+                files=uploads,
+                **changes,
+            )
+        except ConsentError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"Consent version {version.version} recorded.")
+            return redirect(reverse("wagtailadmin_pages:edit", args=[testimony.pk]))
+    history = testimony.consent.versions.order_by("-version")
+    return TemplateResponse(
+        request,
+        "archive/admin/consent_change.html",
+        {"testimony": testimony, "current": current, "form": form, "history": history},
+        status=400 if request.method == "POST" else 200,
     )

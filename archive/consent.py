@@ -64,9 +64,18 @@ def consent_record_create(
 
 
 def consent_amend(
-    *, record: ConsentRecord, by: Any = None, note: str = "", **changes: Any
+    *,
+    record: ConsentRecord,
+    by: Any = None,
+    note: str = "",
+    files: dict[str, Any] | None = None,
+    **changes: Any,
 ) -> ConsentVersion:
-    """Record a change of consent as a new version and apply it everywhere at once."""
+    """Record a change of consent as a new version and apply it everywhere at once.
+
+    `files` may hold a new `signed_form` or `verbal_consent_media`; files of
+    the previous version carry over otherwise, since they are its evidence.
+    """
     unknown = set(changes) - {f.name for f in fields(ConsentTerms)}
     if unknown:
         raise ConsentError(f"Unknown consent field(s): {', '.join(sorted(unknown))}.")
@@ -75,7 +84,14 @@ def consent_amend(
         if current.withdrawn:
             raise ConsentError("Consent was withdrawn; it cannot be changed, only given anew.")
         terms = replace(ConsentTerms.of(current), **changes)
-        version = _add_version(record, terms, version=current.version + 1, by=by, note=note)
+        evidence = {
+            "signed_form": current.signed_form.name,
+            "verbal_consent_media": current.verbal_consent_media.name,
+            **(files or {}),
+        }
+        version = _add_version(
+            record, terms, version=current.version + 1, by=by, note=note, files=evidence
+        )
     _announce(record)
     return version
 
@@ -122,6 +138,7 @@ def _add_version(
     note: str,
     withdrawn: bool = False,
     withdrawal_reason: str = "",
+    files: dict[str, Any] | None = None,
 ) -> ConsentVersion:
     row = ConsentVersion(
         record=record,
@@ -132,9 +149,18 @@ def _add_version(
         withdrawal_reason=withdrawal_reason,
         **asdict(terms),
     )
+    for field, value in (files or {}).items():
+        if isinstance(value, str):
+            setattr(row, field, value)  # the same stored file as the previous version
+        elif value is not None:
+            getattr(row, field).save(value.name, value, save=False)
     try:
         row.full_clean(exclude=["record", "signed_form", "verbal_consent_media"])
     except ValidationError as e:
+        for field in ("signed_form", "verbal_consent_media"):
+            stored = getattr(row, field)
+            if stored.name and not isinstance((files or {}).get(field), str):
+                stored.storage.delete(stored.name)
         raise ConsentError(_readable(e)) from e
     row.save()
     return row

@@ -14,7 +14,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from archive import access, submission_views
-from archive.admin_views import withdraw_testimony
+from archive.admin_views import change_consent, withdraw_testimony
 from archive.collection_views import serve_collection_page
 from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
@@ -68,6 +68,11 @@ def register_archive_admin_urls() -> list:
             name="archive_withdraw_testimony",
         ),
         path("invitations/", submission_views.invitations_admin, name="archive_invitations"),
+        path(
+            "testimony/<int:page_id>/consent/",
+            change_consent,
+            name="archive_change_consent",
+        ),
     ]
 
 
@@ -89,6 +94,13 @@ def withdraw_button(page: object, user: object, view_name: str, next_url: str | 
         access.Role.EDITOR,
         access.Role.ADMINISTRATOR,
     ):
+        yield PageMenuItem(
+            "Change consent",
+            reverse("archive_change_consent", args=[page.pk]),
+            icon_name="doc-full",
+            priority=79,
+            page=page,
+        )
         yield PageMenuItem(
             "Withdraw consent",
             reverse("archive_withdraw_testimony", args=[page.pk]),

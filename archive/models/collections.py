@@ -73,3 +73,23 @@ class Clip(Orderable):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.start:.0f}–{self.end:.0f} s)"
+
+    def clean(self) -> None:
+        # The admin's Clips panel must keep the rules the site's clip_add keeps.
+        from django.core.exceptions import ValidationError
+
+        from archive import access
+
+        if self.testimony_id is None:
+            return
+        consent = access.effective_consent(self.testimony)
+        if not access.is_publishable(self.testimony) or not (consent and consent.allow_teaching):
+            raise ValidationError(
+                {"testimony": "This testimony's consent does not allow teaching use."}
+            )
+        media = self.testimony.primary_media
+        duration = media.duration if media else 0.0
+        if not (0 <= self.start < self.end <= duration + 0.5):
+            raise ValidationError(
+                {"end": f"A clip runs from 0 to {duration:.0f} s, and must end after it starts."}
+            )

@@ -90,6 +90,7 @@ def surfaces(client: Client, testimony, user) -> dict[str, str]:
         "media": client.get(media_url(media, user)),
         # Lowercase query: the page echoes it, hits show the canary's own case.
         "search": client.get("/search/", {"q": canary.lower()}),
+        "api": client.get("/api/search/", {"q": canary.lower()}),
         "index": client.get("/"),
         "sitemap": client.get("/sitemap.xml"),
         "feed": client.get("/feed/"),
@@ -107,7 +108,10 @@ def surfaces(client: Client, testimony, user) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_canary_of_restricted_testimony_never_reaches_a_role_that_may_not_see_it(role, archive):
+def test_canary_of_restricted_testimony_never_reaches_a_role_that_may_not_see_it(
+    role, archive, settings
+):
+    settings.SEARCH_API_RATE_LIMIT = 10_000
     user = make_user(role)
     client = Client()
     if user is not None:
@@ -130,6 +134,7 @@ def test_canary_of_restricted_testimony_never_reaches_a_role_that_may_not_see_it
             "page": allowed[access.Part.PAGE],
             "page_at_t": allowed[access.Part.PAGE],
             "search": allowed[access.Part.TRANSCRIPT],
+            "api": allowed[access.Part.TRANSCRIPT],
             "index": allowed[access.Part.PAGE],
             # Public surfaces list only what an anonymous visitor may see.
             "sitemap": anonymous_may,
@@ -139,7 +144,7 @@ def test_canary_of_restricted_testimony_never_reaches_a_role_that_may_not_see_it
             expected[f"transcript.{fmt}"] = allowed[access.Part.TRANSCRIPT]
         exact = re.compile(re.escape(canary))
         for surface, may_see in expected.items():
-            pattern = exact if surface == "search" else word
+            pattern = exact if surface in ("search", "api") else word
             found = bool(pattern.search(bodies[surface]))
             assert found == may_see, f"{role} / {canary} / {surface}: found={found}"
         # The real name is never allowed by these consents, so it never shows.

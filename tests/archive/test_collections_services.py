@@ -137,3 +137,18 @@ def test_copy_of_a_public_collection_leaves_out_moments_no_longer_teachable(
     assert copy.visibility == CollectionVisibility.PRIVATE
     assert copy.intro == "Week 3"
     assert [c.testimony_id for c in copy.clips.all()] == [kept.pk]
+
+
+def test_the_admin_clip_form_refuses_testimony_without_teaching_consent(make_testimony):
+    from django.core.exceptions import ValidationError
+
+    from archive.models import Clip
+
+    no_teaching = make_testimony("Merganser", allow_teaching=False)
+    taught = make_testimony("Smew")
+
+    with pytest.raises(ValidationError, match="teaching"):
+        Clip(testimony=no_teaching, start=0, end=1, title="x").clean()
+    with pytest.raises(ValidationError, match="must end after it starts"):
+        Clip(testimony=taught, start=1.5, end=1.0, title="x").clean()
+    Clip(testimony=taught, start=0, end=1.5, title="x").clean()

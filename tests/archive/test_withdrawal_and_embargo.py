@@ -230,3 +230,35 @@ def test_admin_withdraw_action_requires_confirmation_and_then_withdraws(
     again = admin_client.post(url, {"reason": "Again.", "confirm": "on"}, follow=True)
     assert "already withdrawn" in again.content.decode()
     assert Client().get(f"{url}").status_code in (302, 403)
+
+
+def test_editor_changes_consent_as_a_new_version_with_its_signed_form(
+    make_testimony, admin_client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    testimony = make_testimony("Grebe")
+    url = f"/admin/testimony/{testimony.pk}/consent/"
+    fields = {
+        "access_level": "researchers",
+        "show_audio": "on",
+        "show_transcript": "on",
+        "form_version": "2026-2",
+        "form_language": "es",
+        "method": "signed_form",
+        "change_note": "Asked to limit to researchers at the follow-up interview.",
+    }
+
+    bad = admin_client.post(url, {**fields, "embargo_until": "2999-01-01"})
+    assert bad.status_code == 400
+    assert "hundred years" in bad.content.decode()
+    assert testimony.consent.versions.count() == 1
+
+    form = SimpleUploadedFile("form.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    admin_client.post(url, {**fields, "signed_form": form})
+
+    current = testimony.consent.current
+    assert (current.version, current.access_level) == (2, "researchers")
+    assert current.signed_form.read() == b"%PDF-1.4 signed"
+    assert testimony.consent.versions.get(version=1).access_level == "public"
+    assert Client().get(testimony.site_path).status_code == 404  # no longer public
