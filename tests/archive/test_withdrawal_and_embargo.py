@@ -232,9 +232,7 @@ def test_admin_withdraw_action_requires_confirmation_and_then_withdraws(
     assert Client().get(f"{url}").status_code in (302, 403)
 
 
-def test_editor_changes_consent_as_a_new_version_with_its_signed_form(
-    make_testimony, admin_client
-):
+def test_editor_changes_consent_as_a_new_version_with_its_signed_form(make_testimony, admin_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     testimony = make_testimony("Grebe")
