@@ -85,3 +85,36 @@ def test_on_the_queue_the_translation_follows_the_transcript(
     assert translation.status == TranscriptStatus.DONE
     assert translation.started_at >= transcript.finished_at
     assert translation.task_id and translation.task_id != transcript.task_id
+
+
+def test_english_translation_is_searchable_and_redactions_carry_over(make_testimony, search):
+    from archive.models import Redaction, RedactionStatus, Segment
+    from search.indexing import index_testimony
+
+    testimony = make_testimony("Garza")
+    original = testimony.current_transcript
+    Transcript.objects.filter(pk=original.pk).update(language="es")
+    translation = Transcript.objects.create(
+        media=original.media,
+        kind=TranscriptKind.TRANSLATION,
+        source=original,
+        status=TranscriptStatus.DONE,
+        language="en",
+    )
+    Segment.objects.create(
+        transcript=translation, index=0, start=0.0, end=1.0, text="They took my fingerprints."
+    )
+    Segment.objects.create(
+        transcript=translation, index=1, start=1.0, end=2.0, text="My neighbour Rosaura called."
+    )
+    spoken = original.segments.get(index=1)
+    Redaction.objects.create(
+        segment=spoken, char_start=0, char_end=3, start=1.2, end=1.5,
+        kind="person", status=RedactionStatus.APPLIED,
+    )  # fmt: skip
+    index_testimony(TestimonyPage.objects.get(pk=testimony.pk))
+
+    found = search("fingerprints")
+    assert [hit["testimony_id"] for hit in found["hits"]] == [testimony.pk]
+    assert found["facets"]["language"] == {"en": 1}
+    assert search("rosaura")["total"] == 0  # inside a redacted moment of the original
