@@ -48,7 +48,7 @@ def microphone_page(browser, tmp_path: Path):
 
 # One test, not several: each transactional test empties the database.
 def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropped_connection(
-    live_server, microphone_page, settings
+    live_server, microphone_page, settings, browser
 ):
     from archive.invitations import invitation_create
     from archive.models import Segment, TestimonyPage, Transcript, TranscriptStatus, Upload
@@ -160,3 +160,23 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
     assert testimony.media_assets.get().duration > 5
     invitation.refresh_from_db()
     assert invitation.used_at is not None
+
+    # The archivist sees it in the admin: in the archive's page listing, with
+    # its consent and its transcript.
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("archivist", "a@example.org", "pw")
+    context = browser.new_context()
+    admin_page = context.new_page()
+    admin_page.goto(f"{live_server.url}/admin/login/")
+    admin_page.fill("input[name=username]", "archivist")
+    admin_page.fill("input[name=password]", "pw")
+    admin_page.click("button[type=submit]")
+    admin_page.goto(f"{live_server.url}/admin/pages/{testimony.get_parent().pk}/")
+    assert testimony.title in admin_page.content()
+    admin_page.goto(f"{live_server.url}/admin/testimony/{testimony.pk}/consent/")
+    assert "Current: version 1" in admin_page.content()
+    assert "Researchers" in admin_page.content() or "researchers" in admin_page.content()
+    admin_page.goto(f"{live_server.url}/admin/transcripts/{transcript.pk}/edit/")
+    assert re.search(r"familia|hermana|ciudad|panader", admin_page.content(), re.IGNORECASE)
+    context.close()
