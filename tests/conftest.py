@@ -200,3 +200,13 @@ def make_testimony(tone_m4a: Path):
         return TestimonyPage.objects.get(pk=page.pk)
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last.
+
+    They are transactional: each empties the database when it ends, and the
+    data migrations' rows (archive home, thesaurus, workflow) come back only
+    for the next transactional test, not for ordinary ones after it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
