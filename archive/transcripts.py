@@ -6,9 +6,16 @@ public exports carry segments only.
 
 from __future__ import annotations
 
+from archive.models import (
+    Redaction,
+    RedactionStatus,
+    TestimonyPage,
+    Transcript,
+    TranscriptKind,
+    TranscriptStatus,
+)
 from archive.models import Segment as SegmentRow
-from archive.models import TestimonyPage
-from archive.privacy import public_text
+from archive.privacy import REDACTION_MARK, public_text
 from transcription.engines.base import Segment, TranscriptionResult
 from transcription.formats import FORMATTERS
 
@@ -46,3 +53,41 @@ def public_transcript_export(testimony: TestimonyPage, fmt: str) -> tuple[str, s
         parameters={},
     )
     return TRANSCRIPT_FORMATS[fmt], FORMATTERS[fmt](result)
+
+
+def english_translation(transcript: Transcript) -> Transcript | None:
+    """The newest finished English translation of a non-English transcript."""
+    if transcript.language == "en":
+        return None
+    return (
+        transcript.translations.filter(
+            kind=TranscriptKind.TRANSLATION, status=TranscriptStatus.DONE
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def public_translation_segments(transcript: Transcript) -> list[tuple[SegmentRow, str]]:
+    """The translation's segments as the public may read them.
+
+    Redactions are marked on the original's words; a translated segment that
+    overlaps a redacted moment in time is masked whole rather than risk a leak.
+    """
+    translation = english_translation(transcript)
+    if translation is None:
+        return []
+    redacted = list(
+        Redaction.objects.filter(
+            segment__transcript=transcript, status=RedactionStatus.APPLIED
+        ).values_list("start", "end")
+    )
+    return [
+        (
+            row,
+            REDACTION_MARK
+            if any(start < row.end and row.start < end for start, end in redacted)
+            else row.text,
+        )
+        for row in translation.segments.prefetch_related("themes")
+    ]

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from archive import access
-from archive.models import (
-    Redaction,
-    RedactionStatus,
-    TestimonyPage,
-    ThemeStatus,
-    Transcript,
-    TranscriptKind,
-    TranscriptStatus,
-)
-from archive.privacy import REDACTION_MARK, public_text
+from archive.models import TestimonyPage, ThemeStatus
+from archive.privacy import public_text
+from archive.transcripts import public_translation_segments
 from search.backends.base import SegmentDocument
 
 
@@ -59,42 +52,16 @@ def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
             )
         )
 
-    translation = _english_translation(transcript)
-    if translation is not None:
-        # Redactions are marked on the original's words; a translated segment
-        # that overlaps one in time is masked whole rather than risk a leak.
-        redacted = _redacted_times(transcript)
-        for segment in translation.segments.prefetch_related("themes"):
-            hidden = any(start < segment.end and segment.start < end for start, end in redacted)
-            segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
-            documents.append(
-                SegmentDocument(
-                    segment_id=segment.pk,
-                    start=segment.start,
-                    end=segment.end,
-                    text=REDACTION_MARK if hidden else segment.text,
-                    themes=tuple(sorted(segment_themes | accepted)),
-                    **{**common, "language": "en"},
-                )
+    for segment, text in public_translation_segments(transcript):
+        segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
+        documents.append(
+            SegmentDocument(
+                segment_id=segment.pk,
+                start=segment.start,
+                end=segment.end,
+                text=text,
+                themes=tuple(sorted(segment_themes | accepted)),
+                **{**common, "language": "en"},
             )
-    return documents
-
-
-def _english_translation(transcript: Transcript) -> Transcript | None:
-    if transcript.language == "en":
-        return None
-    return (
-        transcript.translations.filter(
-            kind=TranscriptKind.TRANSLATION, status=TranscriptStatus.DONE
         )
-        .order_by("-created_at")
-        .first()
-    )
-
-
-def _redacted_times(transcript: Transcript) -> list[tuple[float, float]]:
-    return list(
-        Redaction.objects.filter(
-            segment__transcript=transcript, status=RedactionStatus.APPLIED
-        ).values_list("start", "end")
-    )
+    return documents

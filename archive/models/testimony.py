@@ -157,7 +157,11 @@ class TestimonyPage(Page):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from archive import access
         from archive.signing import media_url
-        from archive.transcripts import TRANSCRIPT_FORMATS, public_segments
+        from archive.transcripts import (
+            TRANSCRIPT_FORMATS,
+            public_segments,
+            public_translation_segments,
+        )
 
         context = super().get_context(request, *args, **kwargs)
         media = self.primary_media
@@ -167,6 +171,10 @@ class TestimonyPage(Page):
             context["media_url"] = media_url(media, request.user)
         show_transcript = access.can_view(request.user, self, access.Part.TRANSCRIPT)
         context["segments"] = public_segments(self) if show_transcript else []
+        transcript = self.current_transcript
+        context["translation_segments"] = (
+            public_translation_segments(transcript) if show_transcript and transcript else []
+        )
         context["transcript"] = self.current_transcript if show_transcript else None
         context["download_formats"] = list(TRANSCRIPT_FORMATS) if show_transcript else []
         context["storyteller_name"] = access.display_name(request.user, self)

@@ -118,3 +118,10 @@ def test_english_translation_is_searchable_and_redactions_carry_over(make_testim
     assert [hit["testimony_id"] for hit in found["hits"]] == [testimony.pk]
     assert found["facets"]["language"] == {"en": 1}
     assert search("rosaura")["total"] == 0  # inside a redacted moment of the original
+
+    from django.test import Client
+
+    page = Client().get(testimony.site_path).content.decode()
+    assert "English translation" in page
+    assert "They took my fingerprints." in page
+    assert "Rosaura" not in page
