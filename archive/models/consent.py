@@ -47,10 +47,10 @@ class ConsentRecord(models.Model):
 
     @property
     def current(self) -> ConsentVersion | None:
-        """The latest version: the one that decides."""
-        cached = getattr(self, "_prefetched_current", None)
-        if cached is not None:
-            return cached
+        """The latest version: the one that decides.
+
+        Read fresh each time, never cached: a stale "not withdrawn" would be a leak.
+        """
         return self.versions.order_by("-version").first()
 
     @property
