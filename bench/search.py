@@ -27,7 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search.backends.base import SearchBackend, SegmentDocument  # noqa: E402
+from search.backends.base import (  # noqa: E402
+    Document,
+    SearchBackend,
+    SegmentDocument,
+    TestimonyDocument,
+)
 from search.query import Query, parse_query  # noqa: E402
 
 BATCH = 5_000
@@ -149,7 +154,8 @@ class Vocabulary:
         return rng.choices(self.words, cum_weights=self.cumulative, k=k)
 
 
-def generate(count: int, seed: int = 7) -> Iterator[SegmentDocument]:
+def generate(count: int, seed: int = 7) -> Iterator[Document]:
+    """``count`` segments, and one testimony document (title, summary) per testimony."""
     rng = random.Random(seed)
     vocabularies = {
         "en": Vocabulary(WORDS_EN, FUNCTION_WORDS["en"], seed=1),
@@ -167,6 +173,21 @@ def generate(count: int, seed: int = 7) -> Iterator[SegmentDocument]:
             name = rng.choice(NAMES)
             title = f"{name}: {rng.choice(phrases[language])}"
             clock = 0.0
+            summary = " ".join(vocabularies[language].sample(rng, 40))
+            # Place and year belong to the recording, as in search/documents.py.
+            place, year = rng.choice(PLACES), rng.randint(1995, 2024)
+            yield TestimonyDocument(
+                testimony_id=testimony_id,
+                title=title,
+                url=f"/testimonies/{testimony_id}/",
+                summary=f"{summary} {', '.join(rng.sample(phrases[language], 3))}.",
+                language=language,
+                themes=testimony_themes,
+                access_level=access_level,
+                storyteller=name,
+                place=place,
+                year=year,
+            )
         words = vocabularies[language].sample(rng, rng.randint(12, 38))
         # About one segment in three names a thesaurus topic: it is what these
         # testimonies are about.
@@ -187,8 +208,8 @@ def generate(count: int, seed: int = 7) -> Iterator[SegmentDocument]:
             themes=tuple(dict.fromkeys(testimony_themes + extra)),
             access_level=access_level,
             storyteller=name,
-            place=rng.choice(PLACES),
-            year=rng.randint(1995, 2024),
+            place=place,
+            year=year,
         )
         clock += duration
 
@@ -251,19 +272,34 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
 
 
-def run(count: int, backend_name: str, folder: Path) -> None:
+def run(count: int, backend_name: str, folder: Path, reuse: bool = False) -> None:
     backend = make_backend(backend_name, folder)
+    if reuse and backend.count() == count:
+        print(f"\n== {backend_name}: {count:,} segments (index reused from {folder})")
+    else:
+        build(backend, backend_name, count, folder)
+    time_queries(backend)
+
+
+def build(backend: SearchBackend, backend_name: str, count: int, folder: Path) -> None:
+    backend.clear()
     documents = generate(count)
     started = time.perf_counter()
-    indexed = 0
+    indexed = testimonies = 0
     while batch := list(itertools.islice(documents, BATCH)):
-        indexed += backend.index_segments(batch)
+        about = [doc for doc in batch if isinstance(doc, TestimonyDocument)]
+        indexed += backend.index_segments(
+            [doc for doc in batch if isinstance(doc, SegmentDocument)]
+        )
+        testimonies += backend.index_testimonies(about)
     elapsed = time.perf_counter() - started
     # Generation happens inside the timed loop, so the rate is a lower bound.
-    print(f"\n== {backend_name}: {count:,} segments")
+    print(f"\n== {backend_name}: {count:,} segments, {testimonies:,} testimony documents")
     print(f"indexed {indexed:,} in {elapsed:.1f} s: {indexed / elapsed:,.0f} segments/s")
     print(f"index size {folder_size(folder) / 1e6:,.1f} MB")
 
+
+def time_queries(backend: SearchBackend) -> None:
     queries = query_mix()
     for query, levels in queries[:10]:
         backend.search(query, access_levels=levels)
@@ -307,14 +343,20 @@ def main() -> None:
     parser.add_argument("--segments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--dir", type=Path, help="where to build the index (default: a temp dir)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --dir: time the queries on the index built there by an earlier run",
+    )
     args = parser.parse_args()
     for count in args.segments:
         if args.dir:
             folder = args.dir / f"{args.backend}-{count}"
             folder.mkdir(parents=True, exist_ok=True)
-            for path in folder.iterdir():
-                path.unlink()
-            run(count, args.backend, folder)
+            if not args.reuse:
+                for path in folder.iterdir():
+                    path.unlink()
+            run(count, args.backend, folder, reuse=args.reuse)
         else:
             with tempfile.TemporaryDirectory(prefix="testimonio-bench-") as tmp:
                 run(count, args.backend, Path(tmp))

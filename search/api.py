@@ -82,6 +82,7 @@ def _payload(results: SearchResults, page: int) -> dict[str, Any]:
                 "title": g.title,
                 "url": g.url,
                 "total": g.total,
+                "summary": g.summary_html,
                 "hits": [hit(h) for h in g.hits],
             }
             for g in results.groups

@@ -119,7 +119,7 @@ SCHEMA: dict[str, Any] = {
             "Hit": _HIT,
             "Group": {
                 "type": "object",
-                "required": ["testimony_id", "title", "url", "total", "hits"],
+                "required": ["testimony_id", "title", "url", "total", "summary", "hits"],
                 "properties": {
                     "testimony_id": {"type": "integer"},
                     "title": {"type": "string"},
@@ -127,6 +127,14 @@ SCHEMA: dict[str, Any] = {
                     "total": {
                         "type": "integer",
                         "description": "Matching moments in this testimony.",
+                    },
+                    "summary": {
+                        "type": "string",
+                        "description": (
+                            "HTML: the testimony's summary with the searched words in <mark>, "
+                            "when its title, summary or storyteller's public name matched; "
+                            "otherwise empty. A testimony found only this way has no hits."
+                        ),
                     },
                     "hits": {
                         "type": "array",

@@ -6,7 +6,7 @@ from archive import access
 from archive.models import TestimonyPage, ThemeStatus
 from archive.privacy import public_text
 from archive.transcripts import public_translation_segments
-from search.backends.base import SegmentDocument
+from search.backends.base import SegmentDocument, TestimonyDocument
 
 
 def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
@@ -65,3 +65,32 @@ def segment_documents(testimony: TestimonyPage) -> list[SegmentDocument]:
             )
         )
     return documents
+
+
+def testimony_document(testimony: TestimonyPage) -> TestimonyDocument | None:
+    """The testimony's own document (title, summary, public name); None unless searchable.
+
+    Indexed under the same rule as its segments, so a title cannot be found
+    where its moments could not.
+    """
+    if not access.is_searchable(testimony) or testimony.current_transcript is None:
+        return None
+    accepted = sorted(
+        link.theme.slug
+        for link in testimony.theme_links.select_related("theme")
+        if link.status == ThemeStatus.ACCEPTED
+    )
+    media = testimony.primary_media
+    return TestimonyDocument(
+        testimony_id=testimony.pk,
+        title=testimony.title,
+        url=testimony.site_path,
+        summary=testimony.summary,
+        language=(testimony.language_codes or [""])[0],
+        themes=tuple(accepted),
+        access_level=access.effective_consent(testimony).access_level,
+        storyteller=access.display_name(None, testimony),
+        place=testimony.place,
+        year=testimony.recorded_on.year if testimony.recorded_on else None,
+        media_type=("video" if media.has_video else "audio") if media is not None else "",
+    )

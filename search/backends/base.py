@@ -20,6 +20,7 @@ from search.query import Query
 __all__ = [
     "ACCESS_LEVELS",
     "FACET_FIELDS",
+    "Document",
     "MAX_LIMIT",
     "FacetCount",
     "Hit",
@@ -28,6 +29,8 @@ __all__ = [
     "SearchResults",
     "SearchUnavailable",
     "SegmentDocument",
+    "TestimonyDocument",
+    "TestimonyMatch",
 ]
 
 # "sealed" is deliberately absent: sealed testimony is never indexed at all.
@@ -75,6 +78,47 @@ class SegmentDocument:
 
 
 @dataclass(frozen=True)
+class TestimonyDocument:
+    """One testimony as the index sees it: what is said *about* it rather than in it.
+
+    A word in the title, the editor's summary or the storyteller's public
+    name finds the testimony itself (a group with no moments of its own when
+    no segment says the word), instead of flooding results with every one of
+    its segments. ``storyteller`` is the name consent allows to be shown.
+    """
+
+    testimony_id: int
+    title: str
+    url: str
+    summary: str
+    language: str
+    themes: tuple[str, ...]
+    access_level: str
+    storyteller: str = ""
+    place: str = ""
+    year: int | None = None
+    media_type: str = ""
+
+    @property
+    def decade(self) -> str:
+        return str(self.year // 10 * 10) if self.year is not None else ""
+
+
+Document = SegmentDocument | TestimonyDocument
+
+
+@dataclass(frozen=True)
+class TestimonyMatch:
+    """A testimony found by its own document; ``snippet_html`` is safe to render unescaped."""
+
+    testimony_id: int
+    title: str
+    url: str
+    snippet_html: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Hit:
     """One matching segment. ``snippet_html`` is safe to render unescaped."""
 
@@ -97,7 +141,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class TestimonyGroup:
-    """One testimony in grouped results, with its best moments (best first)."""
+    """One testimony in grouped results, with its best moments (best first).
+
+    ``summary_html`` is set when the testimony's title, summary or
+    storyteller's name matched: those words, highlighted. A testimony found
+    only that way has no ``hits``.
+    """
 
     testimony_id: int
     title: str
@@ -105,6 +154,12 @@ class TestimonyGroup:
     hits: tuple[Hit, ...]
     total: int  # matching segments in this testimony the asker may see
     score: float
+    summary_html: str = ""
+
+    @property
+    def player_url(self) -> str:
+        """Where the group's heading leads: its best moment, else the testimony page."""
+        return self.hits[0].player_url if self.hits else self.url
 
 
 @dataclass(frozen=True)
@@ -139,6 +194,19 @@ class SearchResults:
     suggestions: tuple[str, ...] = ()
 
 
+def _check_level(document: Document) -> None:
+    if document.access_level not in ACCESS_LEVELS:
+        what = (
+            f"Testimony {document.testimony_id}"
+            if isinstance(document, TestimonyDocument)
+            else f"Segment {document.segment_id}"
+        )
+        raise ValueError(
+            f"{what} has access level {document.access_level!r}; "
+            f"only {sorted(ACCESS_LEVELS)} may be indexed."
+        )
+
+
 class SearchBackend(ABC):
     """Base class for search backends; subclasses implement the ``_`` hooks."""
 
@@ -155,19 +223,29 @@ class SearchBackend(ABC):
         """
         batch: dict[int, SegmentDocument] = {}
         for document in documents:
-            if document.access_level not in ACCESS_LEVELS:
-                raise ValueError(
-                    f"Segment {document.segment_id} has access level "
-                    f"{document.access_level!r}; only {sorted(ACCESS_LEVELS)} may be indexed."
-                )
+            _check_level(document)
             batch[document.segment_id] = document
         if not batch:
             return 0
         self._index_segments(list(batch.values()))
         return len(batch)
 
+    def index_testimonies(self, documents: Iterable[TestimonyDocument]) -> int:
+        """Add or replace (by ``testimony_id``) testimony documents; return how many.
+
+        Same rules as :meth:`index_segments`.
+        """
+        batch: dict[int, TestimonyDocument] = {}
+        for document in documents:
+            _check_level(document)
+            batch[document.testimony_id] = document
+        if not batch:
+            return 0
+        self._index_testimonies(list(batch.values()))
+        return len(batch)
+
     def remove_testimony(self, testimony_id: int) -> None:
-        """Remove every segment of the testimony; a no-op if it has none."""
+        """Remove the testimony's document and every one of its segments; a no-op if none."""
         self._remove_testimony(int(testimony_id))
 
     def forget_testimony(self, testimony_id: int) -> None:
@@ -243,21 +321,28 @@ class SearchBackend(ABC):
         """Remove every document."""
         self._clear()
 
-    def rebuild(self, documents: Iterable[SegmentDocument]) -> int:
-        """Replace the whole index with ``documents``; return how many were written.
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Replace the whole index with ``documents``; return how many segments were written.
 
-        This default clears and refills, so search is briefly incomplete;
-        backends that can (Elasticsearch) build aside and swap atomically.
+        ``documents`` mixes segment and testimony documents. This default
+        clears and refills, so search is briefly incomplete; backends that
+        can (Elasticsearch) build aside and swap atomically.
         """
         self.clear()
         written = 0
-        batch: list[SegmentDocument] = []
+        segments: list[SegmentDocument] = []
+        testimonies: list[TestimonyDocument] = []
         for document in documents:
-            batch.append(document)
-            if len(batch) >= 1_000:
-                written += self.index_segments(batch)
-                batch = []
-        return written + self.index_segments(batch)
+            if isinstance(document, TestimonyDocument):
+                testimonies.append(document)
+            else:
+                segments.append(document)
+            if len(segments) + len(testimonies) >= 1_000:
+                written += self.index_segments(segments)
+                self.index_testimonies(testimonies)
+                segments, testimonies = [], []
+        self.index_testimonies(testimonies)
+        return written + self.index_segments(segments)
 
     def count(self) -> int:
         """How many segments are indexed (all access levels: for operators, not askers)."""
@@ -270,6 +355,9 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def _index_segments(self, documents: list[SegmentDocument]) -> None: ...
+
+    @abstractmethod
+    def _index_testimonies(self, documents: list[TestimonyDocument]) -> None: ...
 
     @abstractmethod
     def _remove_testimony(self, testimony_id: int) -> None: ...
@@ -317,15 +405,30 @@ class GroupPage:
 
 
 def plan_groups(
-    ranked: Iterable[tuple[int, int]], limit: int, offset: int, per_group: int
+    ranked: Iterable[tuple[int, int, float]],
+    limit: int,
+    offset: int,
+    per_group: int,
+    testimonies: Iterable[TestimonyMatch] = (),
 ) -> GroupPage:
-    """Group ranked ``(testimony_id, segment_id)`` pairs (best first) into one page."""
+    """Group ranked ``(testimony_id, segment_id, score)`` triples (best first) into one page.
+
+    Testimonies found by their own document join the ranking with their
+    score: a testimony ranks by the better of its document and its best moment.
+    """
     order: dict[int, list[int]] = {}
-    for testimony_id, segment_id in ranked:
-        best = order.setdefault(testimony_id, [])
-        if len(best) < per_group:
-            best.append(segment_id)
-    page = list(order)[offset : offset + limit]
+    best: dict[int, float] = {}
+    for testimony_id, segment_id, score in ranked:
+        shown = order.setdefault(testimony_id, [])
+        best.setdefault(testimony_id, score)
+        if len(shown) < per_group:
+            shown.append(segment_id)
+    for match in testimonies:
+        order.setdefault(match.testimony_id, [])
+        best[match.testimony_id] = max(best.get(match.testimony_id, match.score), match.score)
+    # sorted() is stable: equal scores (a browse) keep the segments' order.
+    ranking = sorted(order, key=lambda testimony_id: -best[testimony_id])
+    page = ranking[offset : offset + limit]
     return GroupPage(
         testimony_ids=tuple(page),
         segment_ids={testimony_id: tuple(order[testimony_id]) for testimony_id in page},
@@ -334,22 +437,34 @@ def plan_groups(
 
 
 def build_groups(
-    page: GroupPage, hits: dict[int, Hit], totals: dict[int, int]
+    page: GroupPage,
+    hits: dict[int, Hit],
+    totals: dict[int, int],
+    testimonies: dict[int, TestimonyMatch] | None = None,
 ) -> tuple[TestimonyGroup, ...]:
-    """TestimonyGroups for ``page`` from hits fetched by segment id."""
+    """TestimonyGroups for ``page`` from hits fetched by segment id and testimony matches."""
+    testimonies = testimonies or {}
     groups = []
     for testimony_id in page.testimony_ids:
         shown = tuple(hits[sid] for sid in page.segment_ids[testimony_id] if sid in hits)
-        if not shown:
+        match = testimonies.get(testimony_id)
+        if shown:
+            title, url, score = shown[0].title, shown[0].url, shown[0].score
+        elif match is not None:
+            title, url, score = match.title, match.url, match.score
+        else:
             continue
+        if match is not None:
+            score = max(score, match.score)
         groups.append(
             TestimonyGroup(
                 testimony_id=testimony_id,
-                title=shown[0].title,
-                url=shown[0].url,
+                title=title,
+                url=url,
                 hits=shown,
                 total=totals.get(testimony_id, len(shown)),
-                score=shown[0].score,
+                score=score,
+                summary_html=match.snippet_html if match is not None else "",
             )
         )
     return tuple(groups)

@@ -6,9 +6,15 @@ functions (:func:`parse_results`, :func:`parse_grouped`), so both are tested
 without a server; the backend class only moves them over the wire and turns
 every transport or API error into SearchUnavailable.
 
-Matching keeps parity with the embedded index: every typed word must occur
-(accent- and case-folded, unstemmed) in the text or the title. The English
-and Spanish sub-fields (stemmed, with the thesaurus terms as search-time
+The index holds two kinds of document (field ``kind``): one per segment,
+and one per testimony with what is said *about* it (title, editor's summary,
+storyteller's public name). Matching keeps parity with the embedded index:
+every typed word must occur (accent- and case-folded, unstemmed) in a
+segment's text, or in a testimony document's title, summary or storyteller.
+Segment searches read segments only; grouped searches read both in one
+request, so a word in a title finds the testimony once instead of every one
+of its segments. Totals and facets always count segments. The English and
+Spanish sub-fields (stemmed, with the thesaurus terms as search-time
 synonyms) only add to the score, so a moment that says the same thing in
 the thesaurus's other words ranks higher without changing what is found.
 
@@ -26,34 +32,54 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from search.backends.base import (
-    ACCESS_LEVELS,
     FACET_FIELDS,
+    Document,
     FacetCount,
     Hit,
     SearchResults,
     SearchUnavailable,
     SegmentDocument,
+    TestimonyDocument,
     TestimonyGroup,
+    _check_level,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
 from search.query import Query, fold
 
 __all__ = [
     "SearchBackend",
+    "document_id",
+    "document_source",
     "grouped_body",
     "index_body",
     "parse_grouped",
     "parse_results",
     "search_body",
     "synonym_rules",
+    "testimony_source",
 ]
 
 _MARK_OPEN = "\x02"
 _MARK_CLOSE = "\x03"
 FRAGMENT_SIZE = 160
+SUMMARY_SIZE = 240
 FACET_SIZE = 50
 BULK_CHUNK = 1_000
 _T = TypeVar("_T")
+
+# ``kind`` tells the two kinds of document apart: one per segment, one per
+# testimony (its title, summary and storyteller's public name).
+SEGMENT = "segment"
+TESTIMONY = "testimony"
+# Written as must_not so that an index made before ``kind`` existed (every
+# document a segment, none with the field) still matches every segment.
+NOT_TESTIMONY: dict[str, Any] = {"bool": {"must_not": {"term": {"kind": TESTIMONY}}}}
+# Where typed words are matched: a segment's text only (the title would make
+# every segment of a testimony match), a testimony's title, summary and name.
+SEGMENT_FIELDS = ["text"]
+TESTIMONY_FIELDS = ["title^2", "summary", "storyteller^2"]
+_SEGMENT_SOURCE = ["kind", "testimony_id", "segment_id", "title", "url", "start", "end", "text"]
+_TESTIMONY_SOURCE = ["kind", "testimony_id", "title", "url", "summary"]
 
 # Facet name -> document field holding its keyword values.
 _FACET_FIELD = {
@@ -80,8 +106,28 @@ def synonym_rules(language: str) -> list[str]:
     return rules
 
 
+def _analyzed_text() -> dict[str, Any]:
+    """Folded text with stemmed English and Spanish sub-fields (thesaurus at search time)."""
+    return {
+        "type": "text",
+        "analyzer": "folded",
+        "fields": {
+            "en": {"type": "text", "analyzer": "english", "search_analyzer": "english_search"},
+            "es": {"type": "text", "analyzer": "spanish", "search_analyzer": "spanish_search"},
+        },
+    }
+
+
+def added_fields() -> dict[str, Any]:
+    """Fields added since the first mapping, put on an older index before writing to it.
+
+    ``dynamic: strict`` would otherwise refuse every document that carries them.
+    """
+    return {"kind": {"type": "keyword"}, "summary": _analyzed_text()}
+
+
 def index_body() -> dict[str, Any]:
-    """Settings and explicit mapping of a segment index."""
+    """Settings and explicit mapping of an index of segment and testimony documents."""
     folded = ["lowercase", "asciifolding"]
     return {
         "settings": {
@@ -128,28 +174,15 @@ def index_body() -> dict[str, Any]:
         "mappings": {
             "dynamic": "strict",
             "properties": {
+                "kind": {"type": "keyword"},
                 "segment_id": {"type": "long"},
                 "testimony_id": {"type": "long"},
                 "title": {"type": "text", "analyzer": "folded"},
                 "url": {"type": "keyword", "index": False},
                 "start": {"type": "float"},
                 "end": {"type": "float"},
-                "text": {
-                    "type": "text",
-                    "analyzer": "folded",
-                    "fields": {
-                        "en": {
-                            "type": "text",
-                            "analyzer": "english",
-                            "search_analyzer": "english_search",
-                        },
-                        "es": {
-                            "type": "text",
-                            "analyzer": "spanish",
-                            "search_analyzer": "spanish_search",
-                        },
-                    },
-                },
+                "text": _analyzed_text(),
+                "summary": _analyzed_text(),
                 "language": {"type": "keyword"},
                 "themes": {"type": "keyword"},
                 "access_level": {"type": "keyword"},
@@ -168,19 +201,16 @@ def _clean(text: str) -> str:
     return text.replace(_MARK_OPEN, " ").replace(_MARK_CLOSE, " ")
 
 
-def document_source(doc: SegmentDocument) -> dict[str, Any]:
+def _facts(doc: Document) -> dict[str, Any]:
+    """The fields every filter reads, the same way for both kinds of document."""
     return {
-        "segment_id": doc.segment_id,
         "testimony_id": doc.testimony_id,
         "title": _clean(doc.title),
         "url": doc.url,
-        "start": float(doc.start),
-        "end": float(doc.end),
-        "text": _clean(doc.text),
         "language": doc.language,
         "themes": sorted(set(doc.themes)),
         "access_level": doc.access_level,
-        "storyteller": doc.storyteller,
+        "storyteller": _clean(doc.storyteller),
         "place": doc.place or None,
         "place_key": fold(doc.place) or None,
         "year": doc.year,
@@ -189,19 +219,34 @@ def document_source(doc: SegmentDocument) -> dict[str, Any]:
     }
 
 
-def _words_clause(text: str, kind: str) -> dict[str, Any]:
+def testimony_source(doc: TestimonyDocument) -> dict[str, Any]:
+    """The _source of a testimony's own document (title, summary, storyteller)."""
+    return {"kind": TESTIMONY, **_facts(doc), "summary": _clean(doc.summary)}
+
+
+def document_source(doc: Document) -> dict[str, Any]:
+    """The _source of a segment, or of a testimony document (:func:`testimony_source`)."""
+    if isinstance(doc, TestimonyDocument):
+        return testimony_source(doc)
     return {
-        "multi_match": {
-            "query": text,
-            "type": kind,
-            "fields": ["text^4", "title"],
-            "operator": "and",
-        }
+        "kind": SEGMENT,
+        **_facts(doc),
+        "segment_id": doc.segment_id,
+        "start": float(doc.start),
+        "end": float(doc.end),
+        "text": _clean(doc.text),
     }
 
 
-def _bool_query(query: Query, access_levels: frozenset[str]) -> dict[str, Any]:
-    """The query: access filter always first; the text as must, synonyms as should."""
+def document_id(doc: Document) -> str:
+    """The _id: a segment's id, or ``testimony-N``, so the two never collide."""
+    if isinstance(doc, TestimonyDocument):
+        return f"testimony-{doc.testimony_id}"
+    return str(doc.segment_id)
+
+
+def _filters(query: Query, access_levels: frozenset[str]) -> list[dict[str, Any]]:
+    """The filters both kinds of document share; the access filter is always first."""
     filters: list[dict[str, Any]] = [{"terms": {"access_level": sorted(access_levels)}}]
     if query.languages:
         filters.append({"terms": {"language": list(query.languages)}})
@@ -217,40 +262,91 @@ def _bool_query(query: Query, access_levels: frozenset[str]) -> dict[str, Any]:
         if query.year_to is not None:
             years["lte"] = query.year_to
         filters.append({"range": {"year": years}})
-    must = [_words_clause(term, "best_fields") for term in query.terms]
-    must += [_words_clause(" ".join(phrase), "phrase") for phrase in query.phrases]
-    words = " ".join([*query.terms, *(" ".join(p) for p in query.phrases)])
-    should = (
-        [
+    return filters
+
+
+def _words(query: Query, fields: list[str]) -> list[dict[str, Any]]:
+    """Every term (somewhere in ``fields``) and every phrase, word for word."""
+    clauses = [
+        {"multi_match": {"query": term, "type": "best_fields", "fields": fields, "operator": "and"}}
+        for term in query.terms
+    ]
+    clauses += [
+        {"multi_match": {"query": " ".join(phrase), "type": "phrase", "fields": fields}}
+        for phrase in query.phrases
+    ]
+    return clauses
+
+
+def _exclusions(query: Query, fields: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"multi_match": {"query": word, "type": "phrase", "fields": fields}}
+        for word in query.exclusions
+    ]
+
+
+def _segment_clause(query: Query) -> dict[str, Any]:
+    """Segments whose text says the words; the thesaurus's other words add to the score."""
+    body: dict[str, Any] = {"filter": [NOT_TESTIMONY]}
+    must = _words(query, SEGMENT_FIELDS)
+    if must:
+        words = " ".join([*query.terms, *(" ".join(p) for p in query.phrases)])
+        body["must"] = must
+        body["should"] = [
             {"match": {"text.en": {"query": words, "boost": 0.5}}},
             {"match": {"text.es": {"query": words, "boost": 0.5}}},
         ]
-        if words
-        else []
-    )
-    body: dict[str, Any] = {"filter": filters}
-    if must:
-        body["must"] = must
-        body["should"] = should
     if query.exclusions:
-        body["must_not"] = [
-            {"multi_match": {"query": word, "type": "phrase", "fields": ["text", "title"]}}
-            for word in query.exclusions
-        ]
+        body["must_not"] = _exclusions(query, ["text"])
     return {"bool": body}
 
 
-def _highlight() -> dict[str, Any]:
+def _testimony_clause(query: Query) -> dict[str, Any]:
+    """Testimony documents whose title, summary or storyteller's name say the words."""
+    body: dict[str, Any] = {
+        "filter": [{"term": {"kind": TESTIMONY}}],
+        "must": _words(query, TESTIMONY_FIELDS),
+    }
+    if query.exclusions:
+        body["must_not"] = _exclusions(query, ["title", "summary", "storyteller"])
+    return {"bool": body}
+
+
+def _bool_query(query: Query, access_levels: frozenset[str]) -> dict[str, Any]:
+    """Segments only: the shared filters (access first) and the segment clause."""
+    clause = _segment_clause(query)["bool"]
+    return {"bool": {**clause, "filter": [*_filters(query, access_levels), *clause["filter"]]}}
+
+
+def _grouped_query(query: Query, access_levels: frozenset[str]) -> dict[str, Any]:
+    """Segments or testimony documents that match, under the same filters.
+
+    The filters sit outside the two clauses, so access applies to both kinds
+    alike. A browse (no words) finds segments only: a testimony document
+    says nothing a filter could not say through its segments.
+    """
+    if not query.has_text:
+        return _bool_query(query, access_levels)
+    return {
+        "bool": {
+            "filter": _filters(query, access_levels),
+            "should": [_segment_clause(query), _testimony_clause(query)],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _highlight(field: str = "text", fragment_size: int = FRAGMENT_SIZE) -> dict[str, Any]:
     # Control-character tags cannot occur in stored text (_clean), so after
     # html.escape they can only be ours.
     return {
         "pre_tags": [_MARK_OPEN],
         "post_tags": [_MARK_CLOSE],
         "fields": {
-            "text": {
+            field: {
                 "number_of_fragments": 1,
-                "fragment_size": FRAGMENT_SIZE,
-                "no_match_size": FRAGMENT_SIZE,
+                "fragment_size": fragment_size,
+                "no_match_size": fragment_size,
             }
         },
     }
@@ -263,12 +359,15 @@ def _sort(query: Query) -> list[Any]:
 
 
 def _aggregations() -> dict[str, Any]:
-    aggs: dict[str, Any] = {
+    """Facets over segments only (the ``moments`` filter); testimonies over both kinds."""
+    facets: dict[str, Any] = {
         name: {"terms": {"field": field, "size": FACET_SIZE}}
         for name, field in _FACET_FIELD.items()
     }
-    aggs["testimonies"] = {"cardinality": {"field": "testimony_id", "precision_threshold": 40_000}}
-    return aggs
+    return {
+        "moments": {"filter": NOT_TESTIMONY, "aggs": facets},
+        "testimonies": {"cardinality": {"field": "testimony_id", "precision_threshold": 40_000}},
+    }
 
 
 def search_body(
@@ -283,35 +382,70 @@ def search_body(
         "track_total_hits": True,
         "highlight": _highlight(),
         "aggs": _aggregations(),
-        "_source": ["testimony_id", "segment_id", "title", "url", "start", "end", "text"],
+        "_source": _SEGMENT_SOURCE,
     }
 
 
 def grouped_body(
     query: Query, access_levels: frozenset[str], limit: int, offset: int, per_group: int
 ) -> dict[str, Any]:
-    """The _search body for a page of testimonies (collapse) with their best moments."""
-    body = search_body(query, access_levels, limit, offset)
-    body.pop("highlight")
-    body["collapse"] = {
-        "field": "testimony_id",
-        "inner_hits": {
+    """The _search body for a page of testimonies (collapse) with their best moments.
+
+    One request over both kinds of document. ``best`` holds the group's best
+    hits (one more than ``per_group``, since the testimony's own document
+    may be among them); ``about`` sorts the testimony document first
+    ("testimony" > "segment") so its summary comes highlighted whenever it
+    matched.
+    """
+    inner_hits: list[dict[str, Any]] = [
+        {
             "name": "best",
-            "size": per_group,
+            "size": per_group + 1,
             "sort": _sort(query),
             "highlight": _highlight(),
-            "_source": ["testimony_id", "segment_id", "title", "url", "start", "end", "text"],
-        },
+            "_source": _SEGMENT_SOURCE,
+        }
+    ]
+    sort = _sort(query)
+    if query.has_text:
+        # Testimony documents have no segment_id; equal scores still page stably.
+        sort = [*sort, {"testimony_id": "asc"}]
+        inner_hits.append(
+            {
+                "name": "about",
+                "size": 1,
+                # unmapped_type: an index made before ``kind`` existed still answers.
+                "sort": [{"kind": {"order": "desc", "unmapped_type": "keyword"}}],
+                "highlight": _highlight("summary", SUMMARY_SIZE),
+                "_source": _TESTIMONY_SOURCE,
+            }
+        )
+    return {
+        "query": _grouped_query(query, access_levels),
+        "from": offset,
+        "size": limit,
+        "sort": sort,
+        "track_total_hits": True,
+        "aggs": _aggregations(),
+        "_source": _SEGMENT_SOURCE,
+        "collapse": {"field": "testimony_id", "inner_hits": inner_hits},
     }
-    return body
 
 
-def _snippet_html(hit: dict[str, Any]) -> str:
-    fragments = hit.get("highlight", {}).get("text")
-    raw = fragments[0] if fragments else hit["_source"].get("text", "")[:FRAGMENT_SIZE]
+def _marked_html(raw: str) -> str:
     return (
         html.escape(raw, quote=False).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
     )
+
+
+def _snippet_html(hit: dict[str, Any], field: str = "text", size: int = FRAGMENT_SIZE) -> str:
+    fragments = hit.get("highlight", {}).get(field)
+    raw = fragments[0] if fragments else (hit["_source"].get(field) or "")[:size]
+    return _marked_html(raw)
+
+
+def _is_testimony(hit: dict[str, Any]) -> bool:
+    return hit.get("_source", {}).get("kind") == TESTIMONY
 
 
 def _hit(hit: dict[str, Any]) -> Hit:
@@ -341,57 +475,101 @@ def _facets(aggregations: dict[str, Any]) -> dict[str, tuple[FacetCount, ...]]:
     return facets
 
 
-def _total(response: dict[str, Any]) -> int:
-    total = response["hits"]["total"]
+def _value(total: Any) -> int:
     return int(total["value"] if isinstance(total, dict) else total)
 
 
-def parse_results(response: dict[str, Any]) -> SearchResults:
-    """SearchResults from a _search response (hits, total, aggregations)."""
-    total = _total(response)
-    if not total:
-        return SearchResults()
+def _total(response: dict[str, Any]) -> int:
+    return _value(response["hits"]["total"])
+
+
+def _counts(response: dict[str, Any]) -> SearchResults:
+    """Segment total, facets and testimony count, without hits.
+
+    Facets and the total come from the ``moments`` filter aggregation
+    (segments only) when present; a response without it counts every hit.
+    """
     aggregations = response.get("aggregations", {})
+    moments = aggregations.get("moments")
+    if isinstance(moments, dict):
+        total, facet_aggregations = int(moments.get("doc_count", 0)), moments
+    else:
+        total, facet_aggregations = _total(response), aggregations
     # Terms aggregations are exact on one shard and may undercount on many.
     approximate = any(
-        aggregations.get(name, {}).get("doc_count_error_upper_bound", 0) for name in _FACET_FIELD
+        facet_aggregations.get(name, {}).get("doc_count_error_upper_bound", 0)
+        for name in _FACET_FIELD
     )
     return SearchResults(
-        hits=tuple(_hit(h) for h in response["hits"]["hits"]),
         total=total,
-        facets=_facets(aggregations),
+        facets=_facets(facet_aggregations),
         total_groups=int(aggregations.get("testimonies", {}).get("value", 0)),
         facets_approximate=bool(approximate),
     )
 
 
-def parse_grouped(response: dict[str, Any]) -> SearchResults:
-    """SearchResults with groups from a collapsed _search response with inner_hits."""
-    base = parse_results(response)
-    if not base.total:
-        return base
-    groups = []
-    for top in response["hits"]["hits"]:
-        inner = top.get("inner_hits", {}).get("best", {}).get("hits", {})
-        hits = tuple(_hit(h) for h in inner.get("hits", [])) or (_hit(top),)
-        inner_total = inner.get("total", {"value": len(hits)})
-        groups.append(
-            TestimonyGroup(
-                testimony_id=hits[0].testimony_id,
-                title=hits[0].title,
-                url=hits[0].url,
-                hits=hits,
-                total=int(inner_total["value"] if isinstance(inner_total, dict) else inner_total),
-                score=hits[0].score,
-            )
-        )
+def parse_results(response: dict[str, Any]) -> SearchResults:
+    """SearchResults from a _search response (hits, total, aggregations)."""
+    if not _total(response):
+        return SearchResults()
+    counts = _counts(response)
+    return SearchResults(
+        hits=tuple(_hit(h) for h in response["hits"]["hits"] if not _is_testimony(h)),
+        total=counts.total,
+        facets=counts.facets,
+        total_groups=counts.total_groups,
+        facets_approximate=counts.facets_approximate,
+    )
+
+
+def _group(top: dict[str, Any], per_group: int | None) -> TestimonyGroup:
+    inner = top.get("inner_hits", {})
+    best = inner.get("best", {}).get("hits", {})
+    best_hits = best.get("hits", [])
+    about_hits = inner.get("about", {}).get("hits", {}).get("hits", [])
+    if not best_hits and not about_hits:
+        best_hits = [top]
+    # ``about`` carries the summary highlight; ``best`` may hold the document too.
+    document = next((h for h in [*about_hits, *best_hits, top] if _is_testimony(h)), None)
+    hits = tuple(_hit(h) for h in best_hits if not _is_testimony(h))[:per_group]
+    if "total" in best:
+        total = max(_value(best["total"]) - (document is not None), len(hits))
+    else:
+        total = len(hits)
+    head = hits[0] if hits else None
+    source = document["_source"] if document is not None else {}
+    testimony_id = top.get("_source", {}).get("testimony_id")
+    if testimony_id is None:
+        testimony_id = top["fields"]["testimony_id"][0]
+    return TestimonyGroup(
+        testimony_id=int(testimony_id),
+        title=head.title if head else source.get("title", ""),
+        url=head.url if head else source.get("url", ""),
+        hits=hits,
+        total=total,
+        score=float(top.get("_score") or (head.score if head else 0.0)),
+        summary_html=_snippet_html(document, "summary", SUMMARY_SIZE) if document else "",
+    )
+
+
+def parse_grouped(response: dict[str, Any], per_group: int | None = None) -> SearchResults:
+    """SearchResults with groups from a collapsed _search response with inner_hits.
+
+    A group found only through its testimony document has no hits and a
+    total of 0; ``total`` counts matching segments only (a testimony may be
+    found when no segment matched), ``total_groups`` testimonies of both kinds.
+    """
+    if not _total(response):
+        return SearchResults()
+    counts = _counts(response)
+    groups = tuple(_group(top, per_group) for top in response["hits"]["hits"])
     return SearchResults(
         hits=tuple(h for g in groups for h in g.hits),
-        total=base.total,
-        facets=base.facets,
-        groups=tuple(groups),
-        total_groups=base.total_groups,
-        facets_approximate=base.facets_approximate,
+        total=counts.total,
+        facets=counts.facets,
+        groups=groups,
+        total_groups=counts.total_groups,
+        facets_approximate=counts.facets_approximate,
     )
 
 
@@ -411,6 +589,7 @@ class SearchBackend(BaseSearchBackend):
             retry_on_timeout=True,
         )
         self._ready = False
+        self._mapped = False
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -431,6 +610,17 @@ class SearchBackend(BaseSearchBackend):
                 self._ensure_index()
             return fn()
 
+    def _write(self, action: str, fn: Callable[[], _T]) -> _T:
+        """Like _call, first giving an index made by an older release the added fields."""
+
+        def write() -> _T:
+            if not self._mapped:
+                self.client.indices.put_mapping(index=self.alias, properties=added_fields())
+                self._mapped = True
+            return fn()
+
+        return self._call(action, write)
+
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 1_000_000}"
         self.client.indices.create(index=name, **index_body())
@@ -440,6 +630,7 @@ class SearchBackend(BaseSearchBackend):
         if not self.client.indices.exists_alias(name=self.alias):
             name = self._new_index()
             self.client.indices.put_alias(index=name, name=self.alias)
+            self._mapped = True
         self._ready = True
 
     def close(self) -> None:
@@ -447,23 +638,34 @@ class SearchBackend(BaseSearchBackend):
 
     # -- writes -------------------------------------------------------------
 
-    def _bulk(self, index: str, documents: Iterable[SegmentDocument], refresh: bool) -> int:
+    def _bulk(self, index: str, documents: Iterable[Document], refresh: bool) -> int:
+        """Write segment and testimony documents; return how many segments were written."""
         from elasticsearch import helpers
 
-        actions = (
-            {"_index": index, "_id": str(doc.segment_id), "_source": document_source(doc)}
-            for doc in documents
+        segments = 0
+
+        def actions() -> Iterator[dict[str, Any]]:
+            nonlocal segments
+            for doc in documents:
+                segments += isinstance(doc, SegmentDocument)
+                yield {"_index": index, "_id": document_id(doc), "_source": document_source(doc)}
+
+        # Any document that fails raises BulkIndexError, so all were written.
+        helpers.bulk(
+            self.client, actions(), chunk_size=BULK_CHUNK, refresh="wait_for" if refresh else False
         )
-        written, _ = helpers.bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, refresh="wait_for" if refresh else False
-        )
-        return int(written)
+        return segments
 
     def _index_segments(self, documents: list[SegmentDocument]) -> None:
         # wait_for: a published testimony is findable when the save returns.
-        self._call("store segments", lambda: self._bulk(self.alias, documents, True))
+        self._write("store segments", lambda: self._bulk(self.alias, documents, True))
+
+    def _index_testimonies(self, documents: list[TestimonyDocument]) -> None:
+        self._write("store testimonies", lambda: self._bulk(self.alias, documents, True))
 
     def _remove_testimony(self, testimony_id: int) -> None:
+        # Both kinds of document carry testimony_id: this removes the
+        # testimony's own document and every one of its segments.
         self._call(
             "remove a testimony",
             lambda: self.client.delete_by_query(
@@ -481,8 +683,10 @@ class SearchBackend(BaseSearchBackend):
             lambda: self.client.indices.forcemerge(index=self.alias, only_expunge_deletes=True),
         )
 
-    def rebuild(self, documents: Iterable[SegmentDocument]) -> int:
-        """Index ``documents`` into a new index, then point the alias at it atomically.
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Index ``documents`` (segments and testimonies) into a new index, then swap the alias.
+
+        Returns how many segments were written.
 
         Search keeps answering from the old index until the swap; the old
         index is deleted afterwards. Raises SearchUnavailable on failure
@@ -502,17 +706,14 @@ class SearchBackend(BaseSearchBackend):
             self.client.indices.update_aliases(actions=actions)
             for index in old:
                 self.client.indices.delete(index=index)
-            self._ready = True
+            self._ready = self._mapped = True
             return count
 
     @staticmethod
-    def _checked(documents: Iterable[SegmentDocument]) -> Iterator[SegmentDocument]:
+    def _checked(documents: Iterable[Document]) -> Iterator[Document]:
+        """The documents, raising ValueError at one that may not be indexed (sealed, unknown)."""
         for document in documents:
-            if document.access_level not in ACCESS_LEVELS:
-                raise ValueError(
-                    f"Segment {document.segment_id} has access level "
-                    f"{document.access_level!r} and may not be indexed."
-                )
+            _check_level(document)
             yield document
 
     def _clear(self) -> None:
@@ -520,7 +721,8 @@ class SearchBackend(BaseSearchBackend):
 
     def _count(self) -> int:
         return self._call(
-            "count segments", lambda: int(self.client.count(index=self.alias)["count"])
+            "count segments",
+            lambda: int(self.client.count(index=self.alias, query=NOT_TESTIMONY)["count"]),
         )
 
     # -- reads --------------------------------------------------------------
@@ -542,4 +744,4 @@ class SearchBackend(BaseSearchBackend):
     ) -> SearchResults:
         body = grouped_body(query, access_levels, limit, offset, per_group)
         response = self._call("search", lambda: self.client.search(index=self.alias, **body))
-        return parse_grouped(dict(response))
+        return parse_grouped(dict(response), per_group)

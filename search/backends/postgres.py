@@ -1,7 +1,9 @@
 """PostgreSQL full-text search backend, for sites on PostgreSQL without Elasticsearch.
 
 The index is one table of its own (``TABLE``, default ``search_segments``)
-with a weighted ``tsvector`` (text A, title B) under a GIN index. Words are
+with a ``tsvector`` of the segment's text under a GIN index, and a second
+(``TABLE`` + ``_testimonies``) with one row per testimony whose weighted
+``tsvector`` (title and storyteller A, summary B) finds the testimony itself. Words are
 matched without case and accents through a text search configuration
 ``testimonio_fold`` (the ``simple`` parser and dictionary behind the
 ``unaccent`` dictionary). Where the database role may not create the
@@ -39,6 +41,8 @@ from search.backends.base import (
     SearchResults,
     SearchUnavailable,
     SegmentDocument,
+    TestimonyDocument,
+    TestimonyMatch,
     build_groups,
     plan_groups,
 )
@@ -144,6 +148,7 @@ class SearchBackend(BaseSearchBackend):
         if not _TABLE_NAME.fullmatch(table):
             raise ValueError(f"TABLE {table!r} must be a lower-case SQL identifier.")
         self.table = sql.Identifier(table)
+        self.testimonies = sql.Identifier(f"{table}_testimonies")
         self._table_name = table
         self._conninfo = _conninfo(params)
         self._lock = threading.Lock()
@@ -214,6 +219,24 @@ class SearchBackend(BaseSearchBackend):
             sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (testimony_id)").format(
                 sql.Identifier(f"{name}_testimony"), table
             ),
+            sql.SQL(
+                """CREATE TABLE IF NOT EXISTS {} (
+                    testimony_id bigint PRIMARY KEY,
+                    title text NOT NULL,
+                    url text NOT NULL,
+                    summary text NOT NULL,
+                    language text NOT NULL,
+                    access_level text NOT NULL,
+                    place_key text NOT NULL DEFAULT '',
+                    year integer,
+                    media_type text NOT NULL DEFAULT '',
+                    themes text[] NOT NULL DEFAULT '{{}}',
+                    document tsvector NOT NULL
+                )"""
+            ).format(self.testimonies),
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (document)").format(
+                sql.Identifier(f"{name}_testimonies_document"), self.testimonies
+            ),
         ]
         with conn.transaction():
             # Two processes starting at once must not race on CREATE.
@@ -252,8 +275,7 @@ class SearchBackend(BaseSearchBackend):
                 language, access_level, storyteller, place, place_key, year, media_type, themes,
                 document)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                setweight(to_tsvector(%s::regconfig, %s), 'A')
-                || setweight(to_tsvector(%s::regconfig, %s), 'B'))
+                to_tsvector(%s::regconfig, %s))
             ON CONFLICT (segment_id) DO UPDATE SET
                 testimony_id = EXCLUDED.testimony_id, title = EXCLUDED.title,
                 url = EXCLUDED.url, start = EXCLUDED.start, "end" = EXCLUDED."end",
@@ -286,23 +308,59 @@ class SearchBackend(BaseSearchBackend):
                         sorted(set(doc.themes)),
                         self._config,
                         self._text(text),
-                        self._config,
-                        self._text(title),
                     )
                 )
             with conn.cursor() as cursor:
                 cursor.executemany(statement, rows)
 
-    def _remove_testimony(self, testimony_id: int) -> None:
-        with self._connection("remove a testimony") as conn:
-            conn.execute(
-                sql.SQL("DELETE FROM {} WHERE testimony_id = %s").format(self.table),
-                (testimony_id,),
+    def _index_testimonies(self, documents: list[TestimonyDocument]) -> None:
+        statement = sql.SQL(
+            """INSERT INTO {} (testimony_id, title, url, summary, language, access_level,
+                place_key, year, media_type, themes, document)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                setweight(to_tsvector(%s::regconfig, %s), 'A')
+                || setweight(to_tsvector(%s::regconfig, %s), 'B'))
+            ON CONFLICT (testimony_id) DO UPDATE SET
+                title = EXCLUDED.title, url = EXCLUDED.url, summary = EXCLUDED.summary,
+                language = EXCLUDED.language, access_level = EXCLUDED.access_level,
+                place_key = EXCLUDED.place_key, year = EXCLUDED.year,
+                media_type = EXCLUDED.media_type, themes = EXCLUDED.themes,
+                document = EXCLUDED.document"""
+        ).format(self.testimonies)
+        rows = [
+            (
+                doc.testimony_id,
+                _clean(doc.title),
+                doc.url,
+                _clean(doc.summary),
+                doc.language,
+                doc.access_level,
+                fold(doc.place),
+                doc.year,
+                doc.media_type,
+                sorted(set(doc.themes)),
+                self._config,
+                self._text(_clean(f"{doc.title} {doc.storyteller}")),
+                self._config,
+                self._text(_clean(doc.summary)),
             )
+            for doc in documents
+        ]
+        with self._connection("store testimonies") as conn, conn.transaction():
+            with conn.cursor() as cursor:
+                cursor.executemany(statement, rows)
+
+    def _remove_testimony(self, testimony_id: int) -> None:
+        with self._connection("remove a testimony") as conn, conn.transaction():
+            for table in (self.table, self.testimonies):
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE testimony_id = %s").format(table),
+                    (testimony_id,),
+                )
 
     def _clear(self) -> None:
         with self._connection("clear the index") as conn:
-            conn.execute(sql.SQL("TRUNCATE {}").format(self.table))
+            conn.execute(sql.SQL("TRUNCATE {}, {}").format(self.table, self.testimonies))
 
     def _count(self) -> int:
         with self._connection("count segments") as conn:
@@ -312,7 +370,9 @@ class SearchBackend(BaseSearchBackend):
     def drop(self) -> None:
         """Drop the index table (tests and decommissioning)."""
         with self._connection("drop the index") as conn:
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self.table))
+            conn.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.testimonies)
+            )
 
     # -- reads --------------------------------------------------------------
 
@@ -464,6 +524,44 @@ class SearchBackend(BaseSearchBackend):
             rows = self._rows(conn, query, where, params, limit, offset) if offset < total else []
         return SearchResults(hits=tuple(self._hit(row) for row in rows), total=total, facets=facets)
 
+    def _testimony_matches(
+        self, conn: psycopg.Connection, query: Query, access_levels: frozenset[str]
+    ) -> list[TestimonyMatch]:
+        """Testimonies whose own document matches the words, best first."""
+        positive = self._positive(query)
+        if positive is None:
+            return []
+        where, params = self._where(query, access_levels)
+        statement = sql.SQL(
+            "SELECT testimony_id, title, url, "
+            "ts_headline(%s::regconfig, translate(summary, %s, %s), {words}, %s), "
+            "ts_rank(document, {words}) AS score FROM {table} WHERE {where} "
+            "ORDER BY score DESC, testimony_id LIMIT %s"
+        ).format(words=positive[0], table=self.testimonies, where=where)
+        rows = conn.execute(
+            statement,
+            [
+                self._config,
+                "".join(_STAND_INS),
+                "".join(_STAND_INS.values()),
+                *positive[1],
+                _HEADLINE_OPTIONS,
+                *positive[1],
+                *params,
+                GROUP_CANDIDATES,
+            ],
+        ).fetchall()
+        return [
+            TestimonyMatch(
+                testimony_id=testimony_id,
+                title=title,
+                url=url,
+                snippet_html=_snippet_html(headline or ""),
+                score=float(score),
+            )
+            for testimony_id, title, url, headline, score in rows
+        ]
+
     def _search_grouped(
         self,
         query: Query,
@@ -475,8 +573,9 @@ class SearchBackend(BaseSearchBackend):
         where, params = self._where(query, access_levels)
         score, order, score_params = self._order(query)
         with self._connection("search") as conn:
+            testimonies = self._testimony_matches(conn, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            if not total:
+            if not total and not testimonies:
                 return SearchResults()
             candidates = conn.execute(
                 sql.SQL(
@@ -485,7 +584,7 @@ class SearchBackend(BaseSearchBackend):
                 ).format(score, self.table, where, order),
                 [*score_params, *params, GROUP_CANDIDATES],
             ).fetchall()
-            page = plan_groups(((r[0], r[1]) for r in candidates), limit, offset, per_group)
+            page = plan_groups(candidates, limit, offset, per_group, testimonies)
             wanted = [sid for ids in page.segment_ids.values() for sid in ids]
             rows = []
             totals: dict[int, int] = {}
@@ -502,7 +601,7 @@ class SearchBackend(BaseSearchBackend):
                     ).fetchall()
                 )
         hits = {row[1]: self._hit(row) for row in rows}
-        groups = build_groups(page, hits, totals)
+        groups = build_groups(page, hits, totals, {m.testimony_id: m for m in testimonies})
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
             total=total,

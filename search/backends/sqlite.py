@@ -2,21 +2,26 @@
 
 Layout: ``segments`` holds one row per segment; ``segments_fts`` is the
 full-text index over it (external content, kept in step by triggers) with
-three columns: ``text``, ``title`` and a hidden ``tags`` column of filter
-tokens (``acl_public``, ``lang_es``, ``th_ice_detainer``, ``med_video``,
-``tm_42``). Putting access level, language, themes and media type in the
-index lets FTS5 intersect them with the words inside one MATCH, so a
-filter never costs a row lookup, and the access filter is part of every
-MATCH: there is no code path that reads segments without it. User words
-can never name a tag: they are matched only in ``{text title}`` and the
-parser never yields an underscore. Year and place are compared on the
-``segments`` row (rare, narrow filters).
+two columns: ``text`` and a hidden ``tags`` column of filter tokens
+(``acl_public``, ``lang_es``, ``th_ice_detainer``, ``med_video``,
+``tm_42``). ``testimonies`` and ``testimonies_fts`` do the same for one
+document per testimony (title, summary, storyteller's public name), so a
+word in a title finds the testimony once rather than every one of its
+segments. User words can never name a tag: they are matched only in the
+text columns and the parser never yields an underscore.
+
+Counting and facets put the access level and filters in the MATCH as tags,
+so FTS5 intersects them with the words and no row is read. Ranking does
+not: bm25 costs per phrase of the MATCH and row, and the tags (``acl_public``
+is in most rows) made ranking four times dearer. The ranked read MATCHes
+the words alone and checks access level and filters on the segment row
+(:meth:`SearchBackend._row_filters`). Every read states the access
+filter, one way or the other; none reads segments without it.
 
 A search is: an exact count of matches (FTS5 alone, no ranking), facets
 over at most FACET_SAMPLE matching rows (flagged approximate and scaled
 beyond that, which bounds the GROUP BY on very common words), and the page
-of hits ranked by FTS5's own ``ORDER BY rank LIMIT`` with snippets computed
-only for the rows shown.
+of hits ranked by bm25, with snippets marked only for the rows shown.
 
 Params: ``{"PATH": "/var/lib/testimonio/search.sqlite3"}``; ``":memory:"``
 gives a private in-memory index (tests).
@@ -25,6 +30,7 @@ gives a private in-memory index (tests).
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import sqlite3
@@ -42,6 +48,8 @@ from search.backends.base import (
     SearchResults,
     SearchUnavailable,
     SegmentDocument,
+    TestimonyDocument,
+    TestimonyMatch,
     build_groups,
     plan_groups,
 )
@@ -52,20 +60,25 @@ __all__ = ["SearchBackend", "fts5_match_expression", "match_expression"]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # PRAGMA user_version set by _SCHEMA
+SCHEMA_VERSION = 3  # PRAGMA user_version set at the end of _SCHEMA
 SNIPPET_TOKENS = 16
+SUMMARY_TOKENS = 32
 # Facets are counted over at most this many matching rows; beyond it they
 # are scaled estimates and SearchResults.facets_approximate is set.
 FACET_SAMPLE = 2_000
 # bm25 costs per matching row; for a word found in more rows than this, only
-# the most recently indexed RANK_CAP matches are ranked (FTS5 applies a rowid
-# range inside the index), and the results say they are approximate.
+# the first RANK_CAP matches in rowid order are ranked (FTS5 walks forward
+# fastest and stops there), and the results say they are approximate.
 RANK_CAP = 5_000
-# snippet() wraps matches in these; they are stripped from indexed text, so
-# after html.escape they can only be ours.
+# Up to this many matches are counted by fetching their rowids (one walk
+# gives the count and the ranked candidates); more are counted by COUNT(*).
+COUNT_WALK = 50_000
+# Markers stripped from indexed text, so after html.escape they can only be ours.
 _MARK_OPEN = "\x02"
 _MARK_CLOSE = "\x03"
 _ELLIPSIS = "\u2026"
+_TABLES = ("segments_vocab", "segments_fts", "segment_themes", "segments", "testimonies_fts",
+           "testimonies")  # fmt: skip
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
@@ -87,34 +100,62 @@ CREATE TABLE IF NOT EXISTS segments (
     tags TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS segments_testimony ON segments (testimony_id);
--- rank is bm25 with text weighing 4x the title (segment text says more about
--- a moment than the testimony title repeated on every one of its segments);
--- the tags column weighs nothing. '_' is a token character so that a tag is
--- one token; the query parser never yields '_' in a word.
+-- The tags column weighs nothing in bm25. '_' is a token character so that
+-- a tag is one token; the query parser never yields '_' in a word.
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
-    text, title, tags,
-    content='segments', content_rowid='segment_id',
+    text, tags, content='segments', content_rowid='segment_id',
     tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_vocab USING fts5vocab(segments_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS segments_fts_insert AFTER INSERT ON segments BEGIN
-    INSERT INTO segments_fts (rowid, text, title, tags)
-    VALUES (new.segment_id, new.text, new.title, new.tags);
+    INSERT INTO segments_fts (rowid, text, tags) VALUES (new.segment_id, new.text, new.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_delete AFTER DELETE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, title, tags)
-    VALUES ('delete', old.segment_id, old.text, old.title, old.tags);
+    INSERT INTO segments_fts (segments_fts, rowid, text, tags)
+    VALUES ('delete', old.segment_id, old.text, old.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_update AFTER UPDATE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, title, tags)
-    VALUES ('delete', old.segment_id, old.text, old.title, old.tags);
-    INSERT INTO segments_fts (rowid, text, title, tags)
-    VALUES (new.segment_id, new.text, new.title, new.tags);
+    INSERT INTO segments_fts (segments_fts, rowid, text, tags)
+    VALUES ('delete', old.segment_id, old.text, old.tags);
+    INSERT INTO segments_fts (rowid, text, tags) VALUES (new.segment_id, new.text, new.tags);
 END;
-INSERT INTO segments_fts (segments_fts, rank)
-VALUES ('rank', 'bm25(4.0, 1.0, 0.0)');
-PRAGMA user_version = 2;
+INSERT INTO segments_fts (segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+
+CREATE TABLE IF NOT EXISTS testimonies (
+    testimony_id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    storyteller TEXT NOT NULL DEFAULT '',
+    place_key TEXT NOT NULL DEFAULT '',
+    year INTEGER,
+    tags TEXT NOT NULL DEFAULT ''
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS testimonies_fts USING fts5(
+    title, summary, storyteller, tags,
+    content='testimonies', content_rowid='testimony_id',
+    tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+);
+CREATE TRIGGER IF NOT EXISTS testimonies_fts_insert AFTER INSERT ON testimonies BEGIN
+    INSERT INTO testimonies_fts (rowid, title, summary, storyteller, tags)
+    VALUES (new.testimony_id, new.title, new.summary, new.storyteller, new.tags);
+END;
+CREATE TRIGGER IF NOT EXISTS testimonies_fts_delete AFTER DELETE ON testimonies BEGIN
+    INSERT INTO testimonies_fts (testimonies_fts, rowid, title, summary, storyteller, tags)
+    VALUES ('delete', old.testimony_id, old.title, old.summary, old.storyteller, old.tags);
+END;
+CREATE TRIGGER IF NOT EXISTS testimonies_fts_update AFTER UPDATE ON testimonies BEGIN
+    INSERT INTO testimonies_fts (testimonies_fts, rowid, title, summary, storyteller, tags)
+    VALUES ('delete', old.testimony_id, old.title, old.summary, old.storyteller, old.tags);
+    INSERT INTO testimonies_fts (rowid, title, summary, storyteller, tags)
+    VALUES (new.testimony_id, new.title, new.summary, new.storyteller, new.tags);
+END;
+-- A title word says more about a testimony than one in its summary.
+INSERT INTO testimonies_fts (testimonies_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 2.0, 0.0)');
+PRAGMA user_version = 3;
 """
+
+_DROP_ALL = "".join(f"DROP TABLE IF EXISTS {table};\n" for table in _TABLES)
 
 _UPSERT = """
 INSERT INTO segments (segment_id, testimony_id, title, url, start, "end", text, language,
@@ -129,6 +170,15 @@ ON CONFLICT (segment_id) DO UPDATE SET
     place_key = excluded.place_key, tags = excluded.tags
 """
 
+_UPSERT_TESTIMONY = """
+INSERT INTO testimonies (testimony_id, title, url, summary, storyteller, place_key, year, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (testimony_id) DO UPDATE SET
+    title = excluded.title, url = excluded.url, summary = excluded.summary,
+    storyteller = excluded.storyteller, place_key = excluded.place_key, year = excluded.year,
+    tags = excluded.tags
+"""
+
 _TEXT_CLEANUP = {_MARK_OPEN: " ", _MARK_CLOSE: " "}
 
 
@@ -137,21 +187,35 @@ def _fts5_string(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def fts5_match_expression(query: Query) -> str | None:
-    """The MATCH expression for the query's text, or None if it has no positive text.
+# The columns a typed word is matched in, per table.
+SEGMENT_TEXT = "{text}"
+TESTIMONY_TEXT = "{title summary storyteller}"
+
+
+def _positive(query: Query) -> list[str]:
+    return [_fts5_string(term) for term in query.terms] + [
+        _fts5_string(" ".join(phrase)) for phrase in query.phrases
+    ]
+
+
+def _without_exclusions(expression: str, query: Query, columns: str) -> str:
+    if not query.exclusions:
+        return expression
+    excluded = " OR ".join(_fts5_string(word) for word in query.exclusions)
+    return f"({expression}) NOT ({columns}: ({excluded}))"
+
+
+def fts5_match_expression(query: Query, columns: str = SEGMENT_TEXT) -> str | None:
+    """The MATCH for the query's words alone, or None if it has no positive text.
 
     Built only from parsed words, each quoted, so no input raises an FTS5
     syntax error; a word the tokenizer reduces to nothing matches nothing.
+    Used to rank, with access and filters checked on the row.
     """
-    positive = [_fts5_string(term) for term in query.terms]
-    positive += [_fts5_string(" ".join(phrase)) for phrase in query.phrases]
+    positive = _positive(query)
     if not positive:
         return None
-    expression = " AND ".join(positive)
-    if query.exclusions:
-        excluded = " OR ".join(_fts5_string(word) for word in query.exclusions)
-        expression = f"({expression}) NOT ({excluded})"
-    return expression
+    return _without_exclusions(f"{columns}: ({' AND '.join(positive)})", query, columns)
 
 
 def _tag(prefix: str, value: str) -> str:
@@ -162,11 +226,13 @@ def _any_tag(prefix: str, values: Sequence[str]) -> str:
     return "(" + " OR ".join(_fts5_string(_tag(prefix, value)) for value in values) + ")"
 
 
-def match_expression(query: Query, access_levels: frozenset[str]) -> str:
-    """The whole MATCH: the text in ``{text title}``, access and filters in ``{tags}``.
+def match_expression(
+    query: Query, access_levels: frozenset[str], columns: str = SEGMENT_TEXT
+) -> str:
+    """The whole MATCH: the words in ``columns``, access and filters in ``{tags}``.
 
-    The access levels are always part of it, so no read of the index can
-    skip the access filter.
+    The access levels are always part of it, so no count, facet or browse
+    can skip the access filter.
     """
     parts = ["{tags}: " + _any_tag("acl", sorted(access_levels))]
     if query.languages:
@@ -174,18 +240,14 @@ def match_expression(query: Query, access_levels: frozenset[str]) -> str:
     if query.media_types:
         parts.append("{tags}: " + _any_tag("med", query.media_types))
     parts.extend("{tags}: " + _fts5_string(_tag("th", theme)) for theme in query.themes)
-    positive = [_fts5_string(term) for term in query.terms]
-    positive += [_fts5_string(" ".join(phrase)) for phrase in query.phrases]
+    positive = _positive(query)
     if positive:
-        parts.insert(0, "{text title}: (" + " AND ".join(positive) + ")")
+        parts.insert(0, f"{columns}: (" + " AND ".join(positive) + ")")
     expression = " AND ".join(f"({part})" for part in parts)
-    if query.exclusions:
-        excluded = " OR ".join(_fts5_string(word) for word in query.exclusions)
-        expression = f"({expression}) NOT ({{text title}}: ({excluded}))"
-    return expression
+    return _without_exclusions(expression, query, columns)
 
 
-def _tags(doc: SegmentDocument) -> str:
+def _tags(doc: SegmentDocument | TestimonyDocument) -> str:
     tags = [_tag("acl", doc.access_level), _tag("lang", doc.language), f"tm_{doc.testimony_id}"]
     if doc.media_type:
         tags.append(_tag("med", doc.media_type))
@@ -315,14 +377,7 @@ class SearchBackend(BaseSearchBackend):
                 version,
                 SCHEMA_VERSION,
             )
-            conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                "DROP TABLE IF EXISTS segments_fts;\n"
-                "DROP TABLE IF EXISTS segment_themes;\n"
-                "DROP TABLE IF EXISTS segments;\n"
-                "PRAGMA user_version = 0;\n"
-                "COMMIT;"
-            )
+            conn.executescript(f"BEGIN IMMEDIATE;\n{_DROP_ALL}PRAGMA user_version = 0;\nCOMMIT;")
             version = 0
         if version == 0:
             conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
@@ -382,15 +437,34 @@ class SearchBackend(BaseSearchBackend):
         with self._transaction("store segments") as conn:
             conn.executemany(_UPSERT, rows)
 
+    def _index_testimonies(self, documents: list[TestimonyDocument]) -> None:
+        rows = [
+            (
+                doc.testimony_id,
+                _clean_text(doc.title),
+                doc.url,
+                _clean_text(doc.summary),
+                _clean_text(doc.storyteller),
+                fold(doc.place),
+                doc.year,
+                _tags(doc),
+            )
+            for doc in documents
+        ]
+        with self._transaction("store testimonies") as conn:
+            conn.executemany(_UPSERT_TESTIMONY, rows)
+
     def _remove_testimony(self, testimony_id: int) -> None:
         with self._transaction("remove a testimony") as conn:
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
+            conn.execute("DELETE FROM testimonies WHERE testimony_id = ?", (testimony_id,))
 
     def _compact(self) -> None:
         # FTS5 keeps deleted terms in its b-trees until segments merge;
         # 'optimize' merges them all, and secure_delete zeroes what is freed.
         with self._connection("compact the index") as conn:
             conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('optimize')")
+            conn.execute("INSERT INTO testimonies_fts (testimonies_fts) VALUES ('optimize')")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _clear(self) -> None:
@@ -398,13 +472,7 @@ class SearchBackend(BaseSearchBackend):
         # so a rebuild also repairs an index written by older code.
         with self._connection("clear the index") as conn:
             conn.executescript(
-                "BEGIN IMMEDIATE;\n"
-                "DROP TABLE IF EXISTS segments_vocab;\n"
-                "DROP TABLE IF EXISTS segments_fts;\n"
-                "DROP TABLE IF EXISTS segment_themes;\n"
-                "DROP TABLE IF EXISTS segments;\n"
-                "PRAGMA user_version = 0;\n"
-                f"{_SCHEMA}\nCOMMIT;"
+                f"BEGIN IMMEDIATE;\n{_DROP_ALL}PRAGMA user_version = 0;\n{_SCHEMA}\nCOMMIT;"
             )
 
     def _count(self) -> int:
@@ -415,49 +483,60 @@ class SearchBackend(BaseSearchBackend):
     # -- reads --------------------------------------------------------------
 
     @staticmethod
-    def _row_filters(query: Query) -> tuple[str, list[object]]:
-        """Conditions on the segment row (``s``) for what the tags cannot hold."""
+    def _place_and_years(query: Query, alias: str = "s") -> tuple[str, list[object]]:
+        """Conditions on the row for what the tags cannot hold (rare, narrow filters)."""
         clauses: list[str] = []
         params: list[object] = []
         if query.year_from is not None:
-            clauses.append("s.year >= ?")
+            clauses.append(f"{alias}.year >= ?")
             params.append(query.year_from)
         if query.year_to is not None:
-            clauses.append("s.year <= ?")
+            clauses.append(f"{alias}.year <= ?")
             params.append(query.year_to)
         if query.places:
             keys = query.place_keys
-            clauses.append(f"s.place_key IN ({', '.join('?' * len(keys))})")
+            clauses.append(f"{alias}.place_key IN ({', '.join('?' * len(keys))})")
             params.extend(keys)
         return " AND ".join(clauses) or "1", params
 
-    def _totals(
+    def _matching(
         self, conn: sqlite3.Connection, match: str, query: Query
-    ) -> tuple[int, dict[str, tuple[FacetCount, ...]], bool]:
-        row_where, row_params = self._row_filters(query)
-        if row_params:
-            (total,) = conn.execute(
-                "SELECT COUNT(*) FROM segments_fts CROSS JOIN segments s "  # noqa: S608
-                f"ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? AND {row_where}",
-                [match, *row_params],
-            ).fetchone()
-        else:
-            (total,) = conn.execute(
-                "SELECT COUNT(*) FROM segments_fts WHERE segments_fts MATCH ?", (match,)
-            ).fetchone()
-        if not total:
-            return 0, {}, False
+    ) -> tuple[int, list[int]]:
+        """(how many segments match, their rowids in order: all of them up to COUNT_WALK).
+
+        One walk answers both for up to COUNT_WALK matches; beyond that (a
+        very common word) an exact COUNT walks again rather than fetch them all.
+        """
+        where, params = self._place_and_years(query)
+        join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if params else ""
+        rowids = [
+            rowid
+            for (rowid,) in conn.execute(
+                f"SELECT f.rowid FROM segments_fts f {join}"  # noqa: S608
+                f"WHERE segments_fts MATCH ? AND {where} ORDER BY f.rowid LIMIT ?",
+                [match, *params, COUNT_WALK + 1],
+            )
+        ]
+        if len(rowids) <= COUNT_WALK:
+            return len(rowids), rowids
+        (total,) = conn.execute(
+            f"SELECT COUNT(*) FROM segments_fts f {join}"  # noqa: S608
+            f"WHERE segments_fts MATCH ? AND {where}",
+            [match, *params],
+        ).fetchone()
+        return int(total), rowids
+
+    @staticmethod
+    def _facets(
+        conn: sqlite3.Connection, total: int, sample: Sequence[int]
+    ) -> tuple[dict[str, tuple[FacetCount, ...]], bool]:
+        """Facet counts over ``sample`` (matching rowids), scaled to ``total`` when it is less."""
         groups = conn.execute(
-            "SELECT s.language, s.themes, s.place, s.year / 10 * 10, s.media_type, COUNT(*) "  # noqa: S608
-            "FROM (SELECT segments_fts.rowid AS id FROM segments_fts CROSS JOIN segments s "
-            "ON s.segment_id = segments_fts.rowid "
-            f"WHERE segments_fts MATCH ? AND {row_where} LIMIT ?) m "
-            "CROSS JOIN segments s ON s.segment_id = m.id "
+            "SELECT language, themes, place, year / 10 * 10, media_type, COUNT(*) "
+            "FROM segments WHERE segment_id IN (SELECT value FROM json_each(?)) "
             "GROUP BY 1, 2, 3, 4, 5",
-            [match, *row_params, FACET_SAMPLE],
+            (json.dumps(list(sample)),),
         ).fetchall()
-        sampled = sum(row[-1] for row in groups)
-        approximate = sampled < total
         counters: dict[str, Counter[str]] = {
             name: Counter() for name in ("theme", "language", "place", "decade", "media_type")
         }
@@ -468,123 +547,178 @@ class SearchBackend(BaseSearchBackend):
             counters["media_type"][media_type] += count
             for theme in theme_set.split():
                 counters["theme"][theme] += count
-        scale = total / sampled if approximate else 1.0
-        facets = {name: _facet(counter, scale) for name, counter in counters.items()}
-        return int(total), facets, approximate
+        approximate = len(sample) < total
+        scale = total / len(sample) if approximate and sample else 1.0
+        return {name: _facet(counter, scale) for name, counter in counters.items()}, approximate
 
-    def _ranked_rows(
+    def _ranked(
+        self,
+        conn: sqlite3.Connection,
+        query: Query,
+        access_levels: frozenset[str],
+        candidates: Sequence[int],
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, int, float]]:
+        """(testimony, segment, score) of ``candidates``, best first.
+
+        ``candidates`` are rowids that matched the whole MATCH, access filter
+        included; they are ranked by a MATCH of the words alone. bm25 reads
+        every phrase of its MATCH, and a tag phrase such as ``acl_public``
+        (in most rows) made ranking four times dearer even for a few rows.
+        """
+        if not candidates:
+            return []
+        text = fts5_match_expression(query)
+        if text is None:
+            raise ValueError("A browse has nothing to rank: use _browse.")
+        # '+rowid' keeps SQLite from running the MATCH once per candidate.
+        return conn.execute(
+            "SELECT s.testimony_id, f.rowid, -f.rank FROM segments_fts f "
+            "CROSS JOIN segments s ON s.segment_id = f.rowid "
+            "WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ? "
+            "AND +f.rowid IN (SELECT value FROM json_each(?)) "
+            "ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?",
+            [text, min(candidates), max(candidates), json.dumps(list(candidates)), limit, offset],
+        ).fetchall()
+
+    def _browse(
+        self, conn: sqlite3.Connection, match: str, query: Query, limit: int, offset: int
+    ) -> list[tuple[int, int, float]]:
+        """(testimony, segment, 0.0) in rowid order for filters without words."""
+        where, params = self._place_and_years(query)
+        return conn.execute(
+            "SELECT s.testimony_id, f.rowid, 0.0 FROM segments_fts f "  # noqa: S608
+            "CROSS JOIN segments s ON s.segment_id = f.rowid "
+            f"WHERE segments_fts MATCH ? AND {where} ORDER BY f.rowid LIMIT ? OFFSET ?",
+            [match, *params, limit, offset],
+        ).fetchall()
+
+    @staticmethod
+    def _hits(
+        conn: sqlite3.Connection,
+        ranked: Sequence[tuple[int, int, float]],
+        query: Query,
+        access_levels: frozenset[str],
+    ) -> dict[int, Hit]:
+        """Hits by segment id for ``ranked``, snippets marked in Python for these rows only.
+
+        The access level is checked once more on the row: the last read
+        before anything is shown states it too.
+        """
+        scores = {segment_id: score for _, segment_id, score in ranked}
+        if not scores:
+            return {}
+        rows = conn.execute(
+            'SELECT testimony_id, segment_id, title, url, start, "end", text '  # noqa: S608
+            f"FROM segments WHERE segment_id IN ({', '.join('?' * len(scores))}) "
+            f"AND access_level IN ({', '.join('?' * len(access_levels))})",
+            [*scores, *sorted(access_levels)],
+        ).fetchall()
+        return {
+            segment_id: Hit(
+                testimony_id=testimony_id,
+                segment_id=segment_id,
+                title=title,
+                url=url,
+                start=start,
+                end=end,
+                snippet_html=marked_snippet_html(text, query),
+                score=float(scores[segment_id]),
+            )
+            for testimony_id, segment_id, title, url, start, end, text in rows
+        }
+
+    def _testimony_totals(
         self,
         conn: sqlite3.Connection,
         match: str,
         query: Query,
-        limit: int,
-        offset: int,
-        *,
-        snippets: bool,
-        rowids: Sequence[int] = (),
-        floor: int | None = None,
-    ) -> list[tuple]:
-        """Best first (rowid order for a browse): (testimony, segment, title, url, start,
-        end, snippet or text, score)."""
-        row_where, row_params = self._row_filters(query)
-        ranked = query.has_text
-        snippet = (
-            f"snippet(segments_fts, 0, char(2), char(3), '{_ELLIPSIS}', {SNIPPET_TOKENS})"
-            if ranked and snippets
-            else "NULL"
-        )
-        order = "rank, segments_fts.rowid" if ranked else "segments_fts.rowid"
-        score = "-rank" if ranked else "0.0"
-        only = ""
-        params: list[object] = [match, *row_params]
-        if rowids:
-            only = f" AND segments_fts.rowid IN ({', '.join('?' * len(rowids))})"
-            params.extend(rowids)
-        if floor is not None:
-            only += " AND segments_fts.rowid > ?"
-            params.append(floor)
-        if row_params:
-            # Year or place: the row must be read before ranking anyway.
-            sql = (
-                f'SELECT s.testimony_id, s.segment_id, s.title, s.url, s.start, s."end", '  # noqa: S608
-                f"{snippet}, {score}, s.text FROM segments_fts CROSS JOIN segments s "
-                "ON s.segment_id = segments_fts.rowid "
-                f"WHERE segments_fts MATCH ? AND {row_where}{only} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?"
-            )
-        else:
-            # FTS5 ranks and limits by itself; only the rows shown are read.
-            sql = (
-                'SELECT s.testimony_id, s.segment_id, s.title, s.url, s.start, s."end", '  # noqa: S608
-                "m.snip, m.score, s.text FROM ("
-                f"SELECT segments_fts.rowid AS id, {snippet} AS snip, {score} AS score "
-                f"FROM segments_fts WHERE segments_fts MATCH ?{only} ORDER BY {order} "
-                "LIMIT ? OFFSET ?) m CROSS JOIN segments s ON s.segment_id = m.id "
-                "ORDER BY m.score DESC, m.id"
-            )
-        return conn.execute(sql, [*params, limit, offset]).fetchall()
-
-    @staticmethod
-    def _hit(row: tuple) -> Hit:
-        testimony_id, segment_id, title, url, start, end, snip, score, text = row
-        return Hit(
-            testimony_id=testimony_id,
-            segment_id=segment_id,
-            title=title,
-            url=url,
-            start=start,
-            end=end,
-            snippet_html=_snippet_html(snip) if snip is not None else _leading_words_html(text),
-            score=float(score),
-        )
-
-    def _testimony_totals(
-        self, conn: sqlite3.Connection, match: str, query: Query, testimony_ids: Sequence[int]
+        testimony_ids: Sequence[int],
+        matched: Sequence[int],
+        total: int,
     ) -> dict[int, int]:
-        """Matching segments per shown testimony: its tm_ tag narrows the MATCH in the index."""
-        row_where, row_params = self._row_filters(query)
-        totals = {}
-        for testimony_id in testimony_ids:
+        """Matching segments per shown testimony.
+
+        With every matching rowid at hand (``matched`` holds ``total``), the
+        shown testimonies' segments are intersected with them; otherwise each
+        testimony is counted inside its rowid range (FTS5 seeks to it), its
+        tm_ tag keeping the count exact.
+        """
+        if not testimony_ids:
+            return {}
+        marks = ", ".join("?" * len(testimony_ids))
+        if len(matched) == total:
+            found = set(matched)
+            totals = dict.fromkeys(testimony_ids, 0)
+            for testimony_id, segment_id in conn.execute(
+                f"SELECT testimony_id, segment_id FROM segments WHERE testimony_id IN ({marks})",  # noqa: S608
+                list(testimony_ids),
+            ):
+                totals[testimony_id] += segment_id in found
+            return totals
+        where, params = self._place_and_years(query)
+        ranges = conn.execute(
+            "SELECT testimony_id, MIN(segment_id), MAX(segment_id) FROM segments "  # noqa: S608
+            f"WHERE testimony_id IN ({marks}) GROUP BY testimony_id",
+            list(testimony_ids),
+        ).fetchall()
+        totals = dict.fromkeys(testimony_ids, 0)
+        for testimony_id, low, high in ranges:
             narrowed = f"({match}) AND ({{tags}}: tm_{int(testimony_id)})"
             (totals[testimony_id],) = conn.execute(
                 "SELECT COUNT(*) FROM segments_fts CROSS JOIN segments s "  # noqa: S608
-                f"ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? AND {row_where}",
-                [narrowed, *row_params],
+                "ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? "
+                f"AND segments_fts.rowid BETWEEN ? AND ? AND {where}",
+                [narrowed, low, high, *params],
             ).fetchone()
         return totals
 
-    @staticmethod
-    def _rank_floor(conn: sqlite3.Connection, match: str, query: Query, total: int) -> int | None:
-        """The rowid above which the RANK_CAP newest matches lie, when there are more."""
-        if not query.has_text or total <= RANK_CAP or query.places or query.has_years:
-            return None
-        row = conn.execute(
-            "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
-            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-            (match, RANK_CAP),
-        ).fetchone()
-        return int(row[0]) if row else None
+    def _testimony_matches(
+        self, conn: sqlite3.Connection, query: Query, access_levels: frozenset[str]
+    ) -> list[TestimonyMatch]:
+        """Testimonies whose own document matches the words, best first."""
+        if not query.has_text:
+            return []
+        more, params = self._place_and_years(query, "t")
+        where = f"testimonies_fts MATCH ? AND {more}"
+        snippet = f"snippet(testimonies_fts, 1, char(2), char(3), '{_ELLIPSIS}', {SUMMARY_TOKENS})"
+        rows = conn.execute(
+            f"SELECT t.testimony_id, t.title, t.url, {snippet}, -rank "  # noqa: S608
+            "FROM testimonies_fts CROSS JOIN testimonies t "
+            f"ON t.testimony_id = testimonies_fts.rowid WHERE {where} ORDER BY rank LIMIT ?",
+            [match_expression(query, access_levels, TESTIMONY_TEXT), *params, GROUP_CANDIDATES],
+        ).fetchall()
+        return [
+            TestimonyMatch(
+                testimony_id=testimony_id,
+                title=title,
+                url=url,
+                snippet_html=_snippet_html(snip or ""),
+                score=float(score),
+            )
+            for testimony_id, title, url, snip, score in rows
+        ]
 
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
         match = match_expression(query, access_levels)
         with self._connection("search") as conn:
-            total, facets, approximate = self._totals(conn, match, query)
+            total, matched = self._matching(conn, match, query)
             if not total:
                 return SearchResults()
-            floor = self._rank_floor(conn, match, query, total)
-            approximate = approximate or floor is not None
-            rows = []
-            if offset < total:
-                rows = self._ranked_rows(
-                    conn, match, query, limit, offset, snippets=True, floor=floor
-                )
+            facets, approximate = self._facets(conn, total, matched[:FACET_SAMPLE])
+            if not query.has_text:
+                ranked = self._browse(conn, match, query, limit, offset)
+            else:
+                ranked = self._ranked(conn, query, access_levels, matched[:RANK_CAP], limit, offset)
+            hits = self._hits(conn, ranked, query, access_levels)
         return SearchResults(
-            hits=tuple(self._hit(row) for row in rows),
+            hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
             total=total,
             facets=facets,
-            facets_approximate=approximate,
+            facets_approximate=approximate or (query.has_text and total > RANK_CAP),
         )
 
     def _search_grouped(
@@ -597,54 +731,38 @@ class SearchBackend(BaseSearchBackend):
     ) -> SearchResults:
         match = match_expression(query, access_levels)
         with self._connection("search") as conn:
-            total, facets, approximate = self._totals(conn, match, query)
-            if not total:
+            testimonies = self._testimony_matches(conn, query, access_levels)
+            total, matched = self._matching(conn, match, query)
+            if not total and not testimonies:
                 return SearchResults()
-            floor = self._rank_floor(conn, match, query, total)
-            candidates = self._ranked_rows(
-                conn, match, query, GROUP_CANDIDATES, 0, snippets=False, floor=floor
+            facets, approximate = (
+                self._facets(conn, total, matched[:FACET_SAMPLE]) if total else ({}, False)
             )
-            page = plan_groups(((row[0], row[1]) for row in candidates), limit, offset, per_group)
-            wanted = [sid for ids in page.segment_ids.values() for sid in ids]
-            # One lookup per shown segment: FTS5 answers MATCH with rowid = ?
-            # directly, where an IN list would rank every match first.
-            # Snippets for the shown segments are marked here, not by FTS5:
-            # a MATCH restricted to a few rowids still walks every match.
-            scores = {row[1]: row[7] for row in candidates}
-            rows = (
-                conn.execute(
-                    'SELECT testimony_id, segment_id, title, url, start, "end", text '  # noqa: S608
-                    f"FROM segments WHERE segment_id IN ({', '.join('?' * len(wanted))})",
-                    wanted,
-                ).fetchall()
-                if wanted
-                else []
+            if not query.has_text:
+                candidates = self._browse(conn, match, query, GROUP_CANDIDATES, 0)
+            else:
+                candidates = self._ranked(
+                    conn, query, access_levels, matched[:RANK_CAP], GROUP_CANDIDATES, 0
+                )
+            page = plan_groups(candidates, limit, offset, per_group, testimonies)
+            shown = {sid for ids in page.segment_ids.values() for sid in ids}
+            hits = self._hits(
+                conn, [row for row in candidates if row[1] in shown], query, access_levels
             )
-            totals = self._testimony_totals(conn, match, query, page.testimony_ids)
-        hits = {
-            row[1]: Hit(
-                testimony_id=row[0],
-                segment_id=row[1],
-                title=row[2],
-                url=row[3],
-                start=row[4],
-                end=row[5],
-                snippet_html=marked_snippet_html(row[6], query),
-                score=float(scores[row[1]]),
-            )
-            for row in rows
-        }
-        groups = build_groups(page, hits, totals)
-        total_groups = page.total_groups
-        truncated = floor is not None or (
+            totals = self._testimony_totals(conn, match, query, page.testimony_ids, matched, total)
+        groups = build_groups(
+            page, hits, totals, {match.testimony_id: match for match in testimonies}
+        )
+        # Grouping saw only the best-ranked candidates: totals of groups are then estimates.
+        truncated = (query.has_text and total > RANK_CAP) or (
             len(candidates) >= GROUP_CANDIDATES and total > len(candidates)
         )
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
             total=total,
-            facets=facets,
+            facets=facets or SearchResults().facets,
             groups=groups,
-            total_groups=total_groups,
+            total_groups=page.total_groups,
             facets_approximate=approximate or truncated,
         )
 
@@ -676,7 +794,7 @@ class SearchBackend(BaseSearchBackend):
                 # Only a word the asker could find is offered.
                 visible = conn.execute(
                     "SELECT 1 FROM segments_fts WHERE segments_fts MATCH ? LIMIT 1",
-                    (f"({{text title}}: {_fts5_string(candidate)}) AND ({acl})",),
+                    (f"({SEGMENT_TEXT}: {_fts5_string(candidate)}) AND ({acl})",),
                 ).fetchone()
                 if visible:
                     found.append(candidate)

@@ -22,6 +22,7 @@ from search.backends.base import (
     SearchBackend,
     SearchResults,
     SegmentDocument,
+    TestimonyDocument,
 )
 from search.backends.sqlite import SearchBackend as SQLiteBackend
 from search.query import QueryError, parse_query
@@ -129,6 +130,53 @@ ARCHIVE = [
     ),
 ]
 
+
+def about(
+    testimony_id: int,
+    summary: str,
+    *,
+    title: str | None = None,
+    storyteller: str = "",
+    language: str = "en",
+    themes: tuple[str, ...] = (),
+    access_level: str = "public",
+) -> TestimonyDocument:
+    place, year, media = TESTIMONY_FACTS.get(testimony_id, ("", None, ""))
+    return TestimonyDocument(
+        testimony_id=testimony_id,
+        title=title if title is not None else f"Testimony {testimony_id}",
+        url=f"/testimonies/t{testimony_id}/",
+        summary=summary,
+        language=language,
+        themes=themes,
+        access_level=access_level,
+        storyteller=storyteller,
+        place=place,
+        year=year,
+        media_type=media,
+    )
+
+
+# What is said about each testimony (title, summary, public name), as opposed
+# to what is said in it. Testimony 6 has no indexed moments at all.
+ABOUT = [
+    about(
+        1,
+        "A detainer kept Rosa from making bail after a traffic stop.",
+        storyteller="Rosa M.",
+        themes=("ice-detainer",),
+    ),
+    about(2, "Una madre cuenta la separación de su familia.", language="es"),
+    about(3, f"Restricted summary: {CANARY}.", access_level="researchers"),
+    about(4, "Staff only: the lighthouse keeper's story.", access_level="staff"),
+    about(
+        6,
+        "She describes the lighthouse where <b>volunteers</b> met deportees.",
+        title="Marisol at the border",
+        storyteller="Marisol",
+    ),
+]
+
 HOSTILE_QUERIES = [
     "NEAR(a b)",
     "NEAR(hold bail, 2)",
@@ -197,6 +245,7 @@ class BackendContract:
         backend = self.create_backend(tmp_path)
         backend.clear()
         backend.index_segments(ARCHIVE)
+        backend.index_testimonies(ABOUT)
         yield backend
         backend.close()
 
@@ -234,8 +283,14 @@ class BackendContract:
         assert self.ids(self.search(backend, "county jail children")) == {102}
         assert self.search(backend, "county jail zebra").total == 0
 
-    def test_title_words_match_too(self, backend) -> None:
-        assert self.ids(self.search(backend, "testimony 2")) == {201, 202}
+    def test_title_words_find_the_testimony_not_every_moment(self, backend) -> None:
+        # A moment is found by what is said in it; the title finds the testimony once.
+        assert self.search(backend, "testimony 2").total == 0
+        results = self.grouped(backend, "testimony 2")
+        assert [group.testimony_id for group in results.groups] == [2]
+        assert results.groups[0].hits == ()
+        assert results.total == 0
+        assert results.total_groups == 1
 
     def test_excluded_word_removes_segments(self, backend) -> None:
         assert self.ids(self.search(backend, "hold")) == {101, 301}
@@ -385,6 +440,80 @@ class BackendContract:
         assert results.hits == tuple(hit for group in results.groups for hit in group.hits)
         scores = [group.score for group in results.groups]
         assert scores == sorted(scores, reverse=True)
+
+    def test_a_summary_word_finds_a_testimony_without_moments(self, backend) -> None:
+        results = self.grouped(backend, "lighthouse", PUBLIC)
+        (group,) = results.groups
+        assert (group.testimony_id, group.title, group.hits, group.total) == (
+            6,
+            "Marisol at the border",
+            (),
+            0,
+        )
+        assert "lighthouse" in marked_words(group.summary_html)
+        assert group.player_url == "/testimonies/t6/"
+        # Markup in a summary is shown as text, never as HTML.
+        assert "<b>" not in render_without_marks(group.summary_html)
+        assert results.total == 0
+        assert results.total_groups == 1
+
+    def test_the_storytellers_public_name_finds_the_testimony(self, backend) -> None:
+        results = self.grouped(backend, "marisol", PUBLIC)
+        assert [group.testimony_id for group in results.groups] == [6]
+
+    def test_a_testimony_found_by_summary_and_moments_shows_once(self, backend) -> None:
+        results = self.grouped(backend, "bail", PUBLIC)
+        ids = [group.testimony_id for group in results.groups]
+        assert sorted(ids) == [1, 5]
+        one = next(group for group in results.groups if group.testimony_id == 1)
+        assert [hit.segment_id for hit in one.hits] == [101]
+        assert one.total == 1  # moments only: the summary is not a moment
+        assert "bail" in marked_words(one.summary_html)
+        assert results.total == 2
+        assert results.total_groups == 2
+        assert all(group.summary_html == "" for group in results.groups if group.testimony_id == 5)
+
+    def test_every_word_must_match_in_the_testimony_document(self, backend) -> None:
+        assert self.grouped(backend, "lighthouse zebra", PUBLIC).groups == ()
+        assert self.grouped(backend, "lighthouse -volunteers", PUBLIC).groups == ()
+        assert self.grouped(backend, '"met deportees"', PUBLIC).total_groups == 1
+
+    def test_testimony_documents_keep_the_access_policy(self, backend) -> None:
+        hidden = self.grouped(backend, f'"{CANARY}"', PUBLIC)
+        assert (hidden.groups, hidden.total_groups, hidden.total) == ((), 0, 0)
+        assert [g.testimony_id for g in self.grouped(backend, "lighthouse", PUBLIC).groups] == [6]
+        staff = self.grouped(backend, "lighthouse", EVERYONE)
+        assert {g.testimony_id for g in staff.groups} == {4, 6}
+        assert self.grouped(backend, "lighthouse", ()).groups == ()
+        researcher = self.grouped(backend, "restricted summary", RESEARCHER)
+        assert [g.testimony_id for g in researcher.groups] == [3]
+        assert {"restricted", "summary"} <= marked_words(researcher.groups[0].summary_html)
+
+    def test_testimony_documents_keep_the_filters(self, backend) -> None:
+        assert self.grouped(backend, "lighthouse", PUBLIC, languages=["es"]).groups == ()
+        assert self.grouped(backend, "detainer", PUBLIC, themes=["ice-detainer"]).total_groups
+        assert self.grouped(backend, "rosa", PUBLIC, themes=["deportation"]).groups == ()
+        assert self.grouped(backend, "rosa year:2012").total_groups == 1
+        assert self.grouped(backend, "rosa year:2013..2020").groups == ()
+        assert self.grouped(backend, 'rosa place:"new york"').total_groups == 1
+        assert self.grouped(backend, "rosa place:Houston").groups == ()
+        assert self.grouped(backend, "rosa media:video").groups == ()
+
+    def test_removed_testimony_takes_its_document_along(self, backend) -> None:
+        backend.remove_testimony(6)
+        assert self.grouped(backend, "lighthouse", PUBLIC).groups == ()
+        backend.index_testimonies([ABOUT[-1]])
+        assert self.grouped(backend, "lighthouse", PUBLIC).total_groups == 1
+
+    def test_sealed_testimony_documents_are_refused(self, backend) -> None:
+        with pytest.raises(ValueError, match="sealed"):
+            backend.index_testimonies([about(9, "sealed summary", access_level="sealed")])
+        assert self.grouped(backend, "sealed summary").groups == ()
+
+    def test_rebuild_takes_segments_and_testimony_documents(self, backend) -> None:
+        assert backend.rebuild([*ARCHIVE, *ABOUT]) == len(ARCHIVE)
+        assert self.grouped(backend, "lighthouse", PUBLIC).total_groups == 1
+        assert self.ids(self.search(backend, "hold")) == {101, 301}
 
     def test_group_totals_respect_year_and_place_filters(self, backend) -> None:
         backend.index_segments(
@@ -536,6 +665,10 @@ class BackendContract:
         for hit in results.hits:
             assert "<" not in render_without_marks(hit.snippet_html)
             assert hit.segment_id not in (301, 401)
+        grouped = backend.search_grouped(query, access_levels=PUBLIC)
+        for group in grouped.groups:
+            assert group.testimony_id not in (3, 4)
+            assert "<" not in render_without_marks(group.summary_html)
 
 
 class TestSQLiteInMemory(BackendContract):

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from test_search_backend_contract import ARCHIVE
 
-from search.backends.base import FacetCount, SearchUnavailable
+from search.backends.base import FacetCount, SearchUnavailable, TestimonyDocument
 from search.backends.elasticsearch import (
+    NOT_TESTIMONY,
     SearchBackend,
+    document_id,
     document_source,
     grouped_body,
     index_body,
@@ -23,6 +25,7 @@ from search.backends.elasticsearch import (
     parse_results,
     search_body,
     synonym_rules,
+    testimony_source,
 )
 from search.query import parse_query
 
@@ -42,7 +45,8 @@ def test_mapping_is_explicit_with_folded_english_and_spanish_analysis() -> None:
     assert text["analyzer"] == "folded"
     assert text["fields"]["en"]["search_analyzer"] == "english_search"
     assert text["fields"]["es"]["search_analyzer"] == "spanish_search"
-    for name in ("access_level", "language", "themes", "place", "decade", "media_type"):
+    assert mapping["properties"]["summary"] == text  # folded, with the same en/es sub-fields
+    for name in ("kind", "access_level", "language", "themes", "place", "decade", "media_type"):
         assert mapping["properties"][name]["type"] == "keyword"
     analyzers = body["settings"]["analysis"]["analyzer"]
     for analyzer in analyzers.values():
@@ -79,15 +83,92 @@ def test_query_filters_by_access_first_and_quotes_nothing_raw() -> None:
     assert (body["from"], body["size"]) == (40, 20)
     assert body["track_total_hits"] is True
     assert body["highlight"]["pre_tags"] == ["\x02"]
-    assert set(body["aggs"]) == {
+    assert set(body["aggs"]) == {"moments", "testimonies"}
+    assert set(body["aggs"]["moments"]["aggs"]) == {
         "theme",
         "language",
         "place",
         "decade",
         "media_type",
-        "testimonies",
     }
-    assert body["aggs"]["theme"]["terms"]["field"] == "themes"
+    assert body["aggs"]["moments"]["aggs"]["theme"]["terms"]["field"] == "themes"
+
+
+def multi_matches(clause: object) -> list[dict]:
+    """Every multi_match anywhere in a query."""
+    found = []
+    if isinstance(clause, dict):
+        for key, value in clause.items():
+            found += [value] if key == "multi_match" else multi_matches(value)
+    elif isinstance(clause, list):
+        for value in clause:
+            found += multi_matches(value)
+    return found
+
+
+@pytest.mark.parametrize("text", ["hold", 'hold "post bail" -zanzibar', "", "-zanzibar"])
+def test_segment_search_matches_words_in_the_text_only_and_never_testimony_documents(
+    text: str,
+) -> None:
+    # A word in the title must not make every segment of a testimony match.
+    body = search_body(parse_query(text, languages=["en"]), PUBLIC, 20, 0)
+    query = body["query"]["bool"]
+    assert query["filter"][0] == {"terms": {"access_level": ["public"]}}
+    # must_not inside the filter: an index made before ``kind`` existed still matches.
+    assert NOT_TESTIMONY in query["filter"]
+    assert NOT_TESTIMONY == {"bool": {"must_not": {"term": {"kind": "testimony"}}}}
+    for match in multi_matches(body["query"]):
+        assert match["fields"] == ["text"]
+
+
+def test_grouped_search_finds_segments_by_text_and_testimonies_by_what_is_said_about_them() -> None:
+    query = parse_query('hold "post bail" -zanzibar lang:en theme:detention')
+    outer = grouped_body(query, frozenset({"public", "staff"}), 10, 0, 3)["query"]["bool"]
+    # Access and every filter sit outside both clauses, so they bind both kinds alike.
+    assert outer["filter"][0] == {"terms": {"access_level": ["public", "staff"]}}
+    assert {"terms": {"language": ["en"]}} in outer["filter"]
+    assert {"term": {"themes": "detention"}} in outer["filter"]
+    assert outer["minimum_should_match"] == 1
+    segment, testimony = (clause["bool"] for clause in outer["should"])
+
+    assert segment["filter"] == [NOT_TESTIMONY]
+    assert [m["multi_match"]["fields"] for m in segment["must"]] == [["text"], ["text"]]
+    assert [m["multi_match"]["query"] for m in segment["must"]] == ["hold", "post bail"]
+    assert segment["must_not"][0]["multi_match"]["fields"] == ["text"]
+    assert segment["should"]  # thesaurus synonyms still add to a moment's score
+
+    assert testimony["filter"] == [{"term": {"kind": "testimony"}}]
+    fields = ["title^2", "summary", "storyteller^2"]
+    assert [m["multi_match"] for m in testimony["must"]] == [
+        {"query": "hold", "type": "best_fields", "fields": fields, "operator": "and"},
+        {"query": "post bail", "type": "phrase", "fields": fields},
+    ]
+    excluded = testimony["must_not"][0]["multi_match"]
+    assert (excluded["query"], excluded["fields"]) == (
+        "zanzibar",
+        ["title", "summary", "storyteller"],
+    )
+
+
+def test_a_grouped_browse_finds_segments_only() -> None:
+    body = grouped_body(parse_query("", languages=["es"]), PUBLIC, 10, 0, 3)
+    query = body["query"]["bool"]
+    assert "should" not in query
+    assert query["filter"][0] == {"terms": {"access_level": ["public"]}}
+    assert NOT_TESTIMONY in query["filter"]
+    assert [inner["name"] for inner in body["collapse"]["inner_hits"]] == ["best"]
+    assert body["sort"] == [{"segment_id": "asc"}]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_totals_and_facets_count_segments_only(grouped: bool) -> None:
+    query = parse_query("hold")
+    body = grouped_body(query, PUBLIC, 10, 0, 3) if grouped else search_body(query, PUBLIC, 10, 0)
+    moments = body["aggs"]["moments"]
+    assert moments["filter"] == NOT_TESTIMONY
+    assert moments["aggs"]["media_type"] == {"terms": {"field": "media_type", "size": 50}}
+    # Testimonies count both kinds: one found by its title is a testimony found.
+    assert body["aggs"]["testimonies"]["cardinality"]["field"] == "testimony_id"
 
 
 def test_browse_sorts_by_segment_and_has_no_must_clause() -> None:
@@ -99,18 +180,62 @@ def test_browse_sorts_by_segment_and_has_no_must_clause() -> None:
 def test_grouped_search_collapses_on_testimony_with_best_moments() -> None:
     body = grouped_body(parse_query("bail"), PUBLIC, 10, 20, 3)
     assert body["collapse"]["field"] == "testimony_id"
-    inner = body["collapse"]["inner_hits"]
-    assert inner["size"] == 3
-    assert inner["highlight"]["post_tags"] == ["\x03"]
+    best, about = body["collapse"]["inner_hits"]
+    assert best["name"] == "best"
+    assert best["size"] == 4  # the testimony's own document may take one place
+    assert best["sort"][0] == "_score"
+    assert best["highlight"]["post_tags"] == ["\x03"]
+    assert "text" in best["highlight"]["fields"]
+    # "testimony" sorts after "segment": the group's document first whenever it matched.
+    assert about["name"] == "about"
+    assert about["size"] == 1
+    assert about["sort"] == [{"kind": {"order": "desc", "unmapped_type": "keyword"}}]
+    summary = about["highlight"]["fields"]["summary"]
+    assert summary["number_of_fragments"] == 1
+    assert summary["no_match_size"] > 0  # a title-only match still shows the summary's start
     assert (body["from"], body["size"]) == (20, 10)
 
 
 def test_documents_carry_the_fields_filters_and_facets_need() -> None:
     source = document_source(ARCHIVE[2])
+    assert source["kind"] == "segment"
     assert source["place_key"] == "bogota"
     assert source["decade"] == "1990"
     assert source["media_type"] == "video"
     assert source["themes"] == ["family-separation"]
+
+
+def testimony(testimony_id: int = 2, access_level: str = "public", **fields) -> TestimonyDocument:
+    values = {
+        "title": "Testimony 2",
+        "url": "/testimonies/t2/",
+        "summary": "A mother\x02 on family separation.",
+        "language": "es",
+        "themes": ("family-separation", "deportation", "family-separation"),
+        "access_level": access_level,
+        "storyteller": "María",
+        "place": "Bogotá",
+        "year": 1998,
+        "media_type": "video",
+    }
+    return TestimonyDocument(testimony_id=testimony_id, **{**values, **fields})
+
+
+def test_a_testimony_document_is_filtered_exactly_like_its_segments() -> None:
+    source = testimony_source(testimony())
+    assert document_source(testimony()) == source
+    assert source["kind"] == "testimony"
+    assert {"segment_id", "start", "end", "text"}.isdisjoint(source)
+    assert source["summary"] == "A mother  on family separation."  # our markers never stored
+    segment = document_source(ARCHIVE[2])
+    for name in ("access_level", "language", "place", "place_key", "year", "decade", "media_type"):
+        assert source[name] == segment[name], name
+    assert source["themes"] == ["deportation", "family-separation"]
+    assert set(source) <= set(index_body()["mappings"]["properties"])
+    assert set(segment) <= set(index_body()["mappings"]["properties"])
+    # Ids never collide with a segment's.
+    assert document_id(testimony(7)) == "testimony-7"
+    assert document_id(ARCHIVE[2]) == "201"
 
 
 def test_search_response_becomes_results_with_escaped_snippets() -> None:
@@ -141,6 +266,148 @@ def test_collapsed_response_becomes_groups_with_their_totals() -> None:
     assert results.hits == seven.hits + results.groups[1].hits
 
 
+INDEX = "testimonio-segments-20250101120000-1"
+
+
+def segment_hit(segment_id: int, testimony_id: int, score: float, text: str) -> dict:
+    source = {
+        "kind": "segment",
+        "testimony_id": testimony_id,
+        "segment_id": segment_id,
+        "title": f"Testimony {testimony_id}",
+        "url": f"/testimonies/t{testimony_id}/",
+        "start": 10.0,
+        "end": 20.0,
+        "text": text,
+    }
+    return {
+        "_index": INDEX,
+        "_id": str(segment_id),
+        "_score": score,
+        "_source": source,
+        "highlight": {"text": [text.replace("bail", "\x02bail\x03")]},
+        "sort": [score, segment_id],
+    }
+
+
+def testimony_hit(testimony_id: int, score: float, summary: str, highlight: str) -> dict:
+    return {
+        "_index": INDEX,
+        "_id": f"testimony-{testimony_id}",
+        "_score": score,
+        "_source": {
+            "kind": "testimony",
+            "testimony_id": testimony_id,
+            "title": f"Bail stories {testimony_id}",
+            "url": f"/testimonies/t{testimony_id}/",
+            "summary": summary,
+        },
+        "highlight": {"summary": [highlight]},
+        "sort": [score],
+    }
+
+
+def collapsed(top: dict, best: list[dict], total: int, about: list[dict]) -> dict:
+    """A collapsed top hit with two named inner_hits, as the collapse reference shows them."""
+
+    def inner(hits: list[dict], value: int) -> dict:
+        return {"hits": {"total": {"value": value, "relation": "eq"}, "hits": hits}}
+
+    return {
+        **top,
+        "fields": {"testimony_id": [top["_source"]["testimony_id"]]},
+        "inner_hits": {"best": inner(best, total), "about": inner(about, total)},
+    }
+
+
+def grouped_response(tops: list[dict], hits: int, moments: int, testimonies: int) -> dict:
+    facet = {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0}
+    return {
+        "took": 5,
+        "timed_out": False,
+        "hits": {"total": {"value": hits, "relation": "eq"}, "hits": tops},
+        "aggregations": {
+            "testimonies": {"value": testimonies},
+            "moments": {
+                "doc_count": moments,
+                "theme": {**facet, "buckets": [{"key": "detention", "doc_count": moments}]},
+                "language": {**facet, "buckets": [{"key": "en", "doc_count": moments}]},
+                "place": {**facet, "buckets": []},
+                "decade": {**facet, "buckets": []},
+                "media_type": {**facet, "buckets": []},
+            },
+        },
+    }
+
+
+def test_testimonies_found_by_their_own_document_become_groups_without_moments() -> None:
+    # Testimony 9: only its document matched (a title word). Testimony 7: its
+    # document and three segments. Testimony 1: one segment; its "about" is that segment.
+    nine = testimony_hit(9, 4.0, "A <b>father</b> & his bail", "A <b>father</b> & his \x02bail\x03")
+    seven_doc = testimony_hit(7, 3.0, "Bail hearings", "\x02Bail\x03 hearings")
+    seven = [segment_hit(sid, 7, score, f"bail {sid}") for sid, score in ((702, 2.5), (701, 2.0))]
+    one = segment_hit(101, 1, 1.9, "could not post bail")
+    response = grouped_response(
+        [
+            collapsed(nine, [nine], 1, [nine]),
+            collapsed(seven_doc, [seven_doc, *seven], 4, [seven_doc]),
+            collapsed(one, [one], 1, [one]),
+        ],
+        hits=7,
+        moments=5,
+        testimonies=3,
+    )
+    results = parse_grouped(response, per_group=2)
+
+    assert results.total == 5  # segments only: the two testimony documents are not moments
+    assert results.total_groups == 3
+    assert results.facets["theme"] == (FacetCount("detention", 5),)
+    by_id = {group.testimony_id: group for group in results.groups}
+    assert list(by_id) == [9, 7, 1]
+
+    found_by_title = by_id[9]
+    assert found_by_title.hits == ()
+    assert found_by_title.total == 0
+    assert (found_by_title.title, found_by_title.url) == ("Bail stories 9", "/testimonies/t9/")
+    assert found_by_title.player_url == "/testimonies/t9/"
+    assert found_by_title.score == 4.0
+    assert found_by_title.summary_html == "A &lt;b&gt;father&lt;/b&gt; &amp; his <mark>bail</mark>"
+
+    both = by_id[7]
+    assert [hit.segment_id for hit in both.hits] == [702, 701]
+    assert both.total == 3  # four inner hits, one of them the testimony's document
+    assert both.summary_html == "<mark>Bail</mark> hearings"
+    assert both.player_url == both.hits[0].player_url
+
+    assert by_id[1].summary_html == ""  # its document did not match
+    assert by_id[1].total == 1
+    assert results.hits == both.hits + by_id[1].hits
+
+
+def test_a_group_shows_at_most_per_group_moments() -> None:
+    # best asks for per_group + 1; when the document did not match, all are segments.
+    hits = [segment_hit(sid, 7, 3.0 - sid / 1000, "bail") for sid in (700, 701, 702)]
+    response = grouped_response([collapsed(hits[0], hits, 3, hits[:1])], 3, 3, 1)
+    group = parse_grouped(response, per_group=2).groups[0]
+    assert [hit.segment_id for hit in group.hits] == [700, 701]
+    assert group.total == 3
+
+
+def test_a_summary_without_highlight_shows_its_escaped_start() -> None:
+    doc = testimony_hit(4, 1.0, "<i>Storyteller</i> speaks", "")
+    del doc["highlight"]
+    group = parse_grouped(grouped_response([collapsed(doc, [doc], 1, [doc])], 1, 0, 1)).groups[0]
+    assert group.summary_html == "&lt;i&gt;Storyteller&lt;/i&gt; speaks"
+
+
+def test_segment_results_count_from_the_moments_aggregation() -> None:
+    response = grouped_response([segment_hit(101, 1, 1.9, "post bail")], 1, 1, 1)
+    results = parse_results(response)
+    assert (results.total, results.total_groups) == (1, 1)
+    assert results.hits[0].snippet_html == "post <mark>bail</mark>"
+    assert results.facets["language"] == (FacetCount("en", 1),)
+
+
 def test_empty_response_is_empty_results() -> None:
     empty = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}, "aggregations": {}}
     assert parse_results(empty).total == 0
@@ -160,6 +427,7 @@ def test_a_cluster_that_is_down_is_search_unavailable() -> None:
 
 
 def test_forgetting_a_purged_testimony_deletes_it_then_expunges_deleted_documents() -> None:
+    # One delete by testimony_id: its own document and its segments both carry it.
     from unittest.mock import MagicMock
 
     client = MagicMock()
@@ -171,3 +439,102 @@ def test_forgetting_a_purged_testimony_deletes_it_then_expunges_deleted_document
     client.delete_by_query.assert_called_once()
     assert client.delete_by_query.call_args.kwargs["query"] == {"term": {"testimony_id": 42}}
     client.indices.forcemerge.assert_called_once_with(index="segments", only_expunge_deletes=True)
+
+
+class FakeBulk:
+    """Stands in for elasticsearch.helpers.bulk: records what would be sent."""
+
+    def __init__(self) -> None:
+        self.actions: list[dict] = []
+        self.kwargs: dict = {}
+
+    def __call__(self, client, actions, **kwargs):
+        self.kwargs = kwargs
+        self.actions += list(actions)  # consumed as the real helper does
+        return len(self.actions), []
+
+
+@pytest.fixture
+def fake() -> tuple:
+    from unittest.mock import MagicMock
+
+    client = MagicMock()
+    client.indices.exists_alias.return_value = True
+    client.indices.get_alias.return_value = {"segments-old": {}}
+    return client, SearchBackend({"CLIENT": client, "INDEX": "segments"})
+
+
+def test_testimony_documents_are_stored_beside_segments_and_findable_at_once(
+    fake, monkeypatch
+) -> None:
+    from elasticsearch import helpers
+
+    client, backend = fake
+    bulk = FakeBulk()
+    monkeypatch.setattr(helpers, "bulk", bulk)
+
+    assert backend.index_testimonies([testimony(2), testimony(3)]) == 2
+
+    assert [action["_id"] for action in bulk.actions] == ["testimony-2", "testimony-3"]
+    assert {action["_index"] for action in bulk.actions} == {"segments"}
+    assert {action["_source"]["kind"] for action in bulk.actions} == {"testimony"}
+    assert bulk.kwargs["refresh"] == "wait_for"
+    # An index made before testimony documents existed gets their fields first.
+    properties = client.indices.put_mapping.call_args.kwargs["properties"]
+    assert properties["kind"] == {"type": "keyword"}
+    assert properties["summary"] == index_body()["mappings"]["properties"]["summary"]
+
+
+def test_rebuild_stores_both_kinds_and_counts_segments(fake, monkeypatch) -> None:
+    from elasticsearch import helpers
+
+    client, backend = fake
+    bulk = FakeBulk()
+    monkeypatch.setattr(helpers, "bulk", bulk)
+
+    assert backend.rebuild([*ARCHIVE[:3], testimony(1), testimony(2)]) == 3
+
+    assert [action["_id"] for action in bulk.actions] == [
+        "101",
+        "102",
+        "201",
+        "testimony-1",
+        "testimony-2",
+    ]
+    client.indices.update_aliases.assert_called_once()
+
+
+@pytest.mark.parametrize("level", ["sealed", "secret"])
+def test_rebuild_refuses_a_testimony_document_that_may_not_be_indexed(
+    fake, monkeypatch, level: str
+) -> None:
+    from elasticsearch import helpers
+
+    client, backend = fake
+    monkeypatch.setattr(helpers, "bulk", FakeBulk())
+
+    with pytest.raises(ValueError, match="Testimony 3"):
+        backend.rebuild([ARCHIVE[0], testimony(3, access_level=level)])
+    client.indices.update_aliases.assert_not_called()  # the old index keeps answering
+    with pytest.raises(ValueError, match="Testimony 3"):
+        backend.index_testimonies([testimony(3, access_level=level)])
+
+
+def test_count_counts_segments_not_testimony_documents(fake) -> None:
+    client, backend = fake
+    client.count.return_value = {"count": 7}
+    assert backend.count() == 7
+    assert client.count.call_args.kwargs["query"] == NOT_TESTIMONY
+
+
+def test_grouped_search_sends_one_request_and_trims_to_per_group(fake) -> None:
+    client, backend = fake
+    hits = [segment_hit(sid, 7, 3.0 - sid / 1000, "bail") for sid in (700, 701, 702)]
+    client.search.return_value = grouped_response([collapsed(hits[0], hits, 3, hits[:1])], 3, 3, 1)
+
+    results = backend.search_grouped(parse_query("bail"), access_levels=PUBLIC, per_group=2)
+
+    client.search.assert_called_once()
+    sent = client.search.call_args.kwargs
+    assert sent["query"]["bool"]["filter"][0] == {"terms": {"access_level": ["public"]}}
+    assert [hit.segment_id for hit in results.groups[0].hits] == [700, 701]

@@ -49,7 +49,7 @@ def test_player_url_adds_the_second_to_any_url(url: str, expected: str) -> None:
 def test_every_word_is_quoted_for_fts5() -> None:
     query = Query(terms=('he said "no"', "or"), phrases=(("ice", "hold"),), exclusions=("not",))
     assert fts5_match_expression(query) == (
-        '("he said ""no""" AND "or" AND "ice hold") NOT ("not")'
+        '({text}: ("he said ""no""" AND "or" AND "ice hold")) NOT ({text}: ("not"))'
     )
     assert fts5_match_expression(parse_query("", languages=["en"])) is None
 
@@ -185,7 +185,30 @@ def test_filters_run_inside_the_full_text_index() -> None:
         parse_query("hold theme:ice-detainer lang:es media:video -bail"), frozenset({"public"})
     )
     assert expression == (
-        '(({text title}: ("hold")) AND ({tags}: ("acl_public")) AND ({tags}: ("lang_es")) '
+        '(({text}: ("hold")) AND ({tags}: ("acl_public")) AND ({tags}: ("lang_es")) '
         'AND ({tags}: ("med_video")) AND ({tags}: "th_ice_detainer")) '
-        'NOT ({text title}: ("bail"))'
+        'NOT ({text}: ("bail"))'
     )
+
+
+def test_an_index_from_older_code_is_recreated_empty_and_says_to_rebuild(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "search.sqlite3"
+    old = sqlite3.connect(path)
+    # Schema 2 matched titles in every segment; its rows must not linger.
+    old.executescript(
+        "CREATE TABLE segments (segment_id INTEGER PRIMARY KEY, text TEXT);"
+        "INSERT INTO segments VALUES (1, 'stale words');"
+        "PRAGMA user_version = 2;"
+    )
+    old.close()
+    backend = SQLiteBackend({"PATH": str(path)})
+    assert backend.count() == 0
+    assert "rebuild_index" in caplog.text
+    backend.index_segments([document(1, "held at the county jail")])
+    backend.index_testimonies([])
+    assert backend.search(parse_query("jail"), access_levels={"public"}).total == 1
+    backend.close()

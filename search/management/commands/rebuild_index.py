@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from archive.models import TestimonyPage
 from search.backends import get_backend
-from search.backends.base import SearchUnavailable, SegmentDocument
-from search.documents import segment_documents
+from search.backends.base import Document, SearchUnavailable
+from search.documents import segment_documents, testimony_document
 
 
 class Command(BaseCommand):
@@ -22,13 +22,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         testimonies = list(TestimonyPage.objects.select_related("consent", "storyteller"))
 
-        def documents() -> Iterator[SegmentDocument]:
+        def documents() -> Iterator[Document]:
             for number, testimony in enumerate(testimonies, start=1):
                 found = segment_documents(testimony)
                 self.stderr.write(
                     f"[{number}/{len(testimonies)}] {testimony.title}: {len(found)} segments"
                 )
                 yield from found
+                about = testimony_document(testimony)
+                if about is not None:
+                    yield about
 
         try:
             # rebuild(): backends that can build aside and swap (Elasticsearch)
