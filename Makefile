@@ -24,18 +24,21 @@ test-postgres: install
 
 install: system-deps $(STAMP)
 
-# ffmpeg (media), espeak-ng (demo and test speech) and Chromium (browser tests)
-# come from Debian where we may install them; elsewhere ffmpeg comes from the
-# imageio-ffmpeg wheel and the checks say what is missing.
+# ffmpeg (media), espeak-ng (demo and test speech), Chromium (browser tests),
+# Pango (WeasyPrint's teaching-packet PDFs) and poppler's pdftotext (the tests
+# read those PDFs) come from Debian where we may install them; elsewhere
+# ffmpeg comes from the imageio-ffmpeg wheel and the checks say what is missing.
+DEBIAN_PACKAGES := ffmpeg espeak-ng chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0
 system-deps:
 	@missing=""; \
-	for tool in ffmpeg ffprobe espeak-ng chromium; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	for tool in ffmpeg ffprobe espeak-ng chromium pdftotext; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing from Debian:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else \
-	    echo "Missing:$$missing. Install them with your package manager (ffmpeg, espeak-ng, chromium);"; \
+	    echo "Missing:$$missing. Install them with your package manager ($(DEBIAN_PACKAGES));"; \
 	    echo "ffmpeg alone can come from PyPI: pip install 'imageio-ffmpeg'."; \
 	  fi; \
 	fi

@@ -409,12 +409,13 @@ def plan_groups(
     limit: int,
     offset: int,
     per_group: int,
-    testimonies: Iterable[TestimonyMatch] = (),
+    testimonies: Iterable[tuple[int, float]] = (),
 ) -> GroupPage:
     """Group ranked ``(testimony_id, segment_id, score)`` triples (best first) into one page.
 
-    Testimonies found by their own document join the ranking with their
-    score: a testimony ranks by the better of its document and its best moment.
+    Testimonies found by their own document, ``(testimony_id, score)``, join
+    the ranking: a testimony ranks by the better of its document and its
+    best moment.
     """
     order: dict[int, list[int]] = {}
     best: dict[int, float] = {}
@@ -423,9 +424,9 @@ def plan_groups(
         best.setdefault(testimony_id, score)
         if len(shown) < per_group:
             shown.append(segment_id)
-    for match in testimonies:
-        order.setdefault(match.testimony_id, [])
-        best[match.testimony_id] = max(best.get(match.testimony_id, match.score), match.score)
+    for testimony_id, score in testimonies:
+        order.setdefault(testimony_id, [])
+        best[testimony_id] = max(best.get(testimony_id, score), score)
     # sorted() is stable: equal scores (a browse) keep the segments' order.
     ranking = sorted(order, key=lambda testimony_id: -best[testimony_id])
     page = ranking[offset : offset + limit]

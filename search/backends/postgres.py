@@ -584,7 +584,13 @@ class SearchBackend(BaseSearchBackend):
                 ).format(score, self.table, where, order),
                 [*score_params, *params, GROUP_CANDIDATES],
             ).fetchall()
-            page = plan_groups(candidates, limit, offset, per_group, testimonies)
+            page = plan_groups(
+                candidates,
+                limit,
+                offset,
+                per_group,
+                [(match.testimony_id, match.score) for match in testimonies],
+            )
             wanted = [sid for ids in page.segment_ids.values() for sid in ids]
             rows = []
             totals: dict[int, int] = {}

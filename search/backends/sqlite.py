@@ -562,6 +562,8 @@ class SearchBackend(BaseSearchBackend):
     ) -> list[tuple[int, int, float]]:
         """(testimony, segment, score) of ``candidates``, best first.
 
+        The testimony of a segment is read only for the rows returned.
+
         ``candidates`` are rowids that matched the whole MATCH, access filter
         included; they are ranked by a MATCH of the words alone. bm25 reads
         every phrase of its MATCH, and a tag phrase such as ``acl_public``
@@ -573,14 +575,16 @@ class SearchBackend(BaseSearchBackend):
         if text is None:
             raise ValueError("A browse has nothing to rank: use _browse.")
         # '+rowid' keeps SQLite from running the MATCH once per candidate.
-        return conn.execute(
-            "SELECT s.testimony_id, f.rowid, -f.rank FROM segments_fts f "
-            "CROSS JOIN segments s ON s.segment_id = f.rowid "
-            "WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ? "
-            "AND +f.rowid IN (SELECT value FROM json_each(?)) "
-            "ORDER BY f.rank, f.rowid LIMIT ? OFFSET ?",
+        ranked = conn.execute(
+            "SELECT m.id, m.score, s.testimony_id FROM ("
+            "SELECT rowid AS id, -rank AS score, rank FROM segments_fts "
+            "WHERE segments_fts MATCH ? AND rowid BETWEEN ? AND ? "
+            "AND +rowid IN (SELECT value FROM json_each(?)) "
+            "ORDER BY rank, rowid LIMIT ? OFFSET ?) m "
+            "CROSS JOIN segments s ON s.segment_id = m.id ORDER BY m.rank, m.id",
             [text, min(candidates), max(candidates), json.dumps(list(candidates)), limit, offset],
         ).fetchall()
+        return [(testimony_id, rowid, score) for rowid, score, testimony_id in ranked]
 
     def _browse(
         self, conn: sqlite3.Connection, match: str, query: Query, limit: int, offset: int
@@ -674,31 +678,52 @@ class SearchBackend(BaseSearchBackend):
             ).fetchone()
         return totals
 
-    def _testimony_matches(
+    def _testimony_scores(
         self, conn: sqlite3.Connection, query: Query, access_levels: frozenset[str]
-    ) -> list[TestimonyMatch]:
-        """Testimonies whose own document matches the words, best first."""
+    ) -> list[tuple[int, float]]:
+        """(testimony, score) for testimonies whose own document matches the words, best first."""
         if not query.has_text:
             return []
         more, params = self._place_and_years(query, "t")
-        where = f"testimonies_fts MATCH ? AND {more}"
-        snippet = f"snippet(testimonies_fts, 1, char(2), char(3), '{_ELLIPSIS}', {SUMMARY_TOKENS})"
-        rows = conn.execute(
-            f"SELECT t.testimony_id, t.title, t.url, {snippet}, -rank "  # noqa: S608
-            "FROM testimonies_fts CROSS JOIN testimonies t "
-            f"ON t.testimony_id = testimonies_fts.rowid WHERE {where} ORDER BY rank LIMIT ?",
+        join = "CROSS JOIN testimonies t ON t.testimony_id = f.rowid " if params else ""
+        return conn.execute(
+            f"SELECT f.rowid, -f.rank FROM testimonies_fts f {join}"  # noqa: S608
+            f"WHERE testimonies_fts MATCH ? AND {more} ORDER BY f.rank LIMIT ?",
             [match_expression(query, access_levels, TESTIMONY_TEXT), *params, GROUP_CANDIDATES],
         ).fetchall()
-        return [
-            TestimonyMatch(
-                testimony_id=testimony_id,
-                title=title,
-                url=url,
-                snippet_html=_snippet_html(snip or ""),
-                score=float(score),
-            )
-            for testimony_id, title, url, snip, score in rows
-        ]
+
+    @staticmethod
+    def _testimony_matches(
+        conn: sqlite3.Connection,
+        query: Query,
+        access_levels: frozenset[str],
+        scores: dict[int, float],
+    ) -> dict[int, TestimonyMatch]:
+        """The shown testimonies found by their document, with highlighted summaries.
+
+        One lookup each: FTS5 answers MATCH with ``rowid = ?`` directly, and
+        snippet() then runs for the rows shown only.
+        """
+        match = match_expression(query, access_levels, TESTIMONY_TEXT)
+        snippet = f"snippet(testimonies_fts, 1, char(2), char(3), '{_ELLIPSIS}', {SUMMARY_TOKENS})"
+        found = {}
+        for testimony_id, score in scores.items():
+            row = conn.execute(
+                f"SELECT t.title, t.url, {snippet} FROM testimonies_fts "  # noqa: S608
+                "CROSS JOIN testimonies t ON t.testimony_id = testimonies_fts.rowid "
+                "WHERE testimonies_fts MATCH ? AND testimonies_fts.rowid = ?",
+                (match, testimony_id),
+            ).fetchone()
+            if row is not None:
+                title, url, snip = row
+                found[testimony_id] = TestimonyMatch(
+                    testimony_id=testimony_id,
+                    title=title,
+                    url=url,
+                    snippet_html=_snippet_html(snip or ""),
+                    score=score,
+                )
+        return found
 
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
@@ -731,7 +756,7 @@ class SearchBackend(BaseSearchBackend):
     ) -> SearchResults:
         match = match_expression(query, access_levels)
         with self._connection("search") as conn:
-            testimonies = self._testimony_matches(conn, query, access_levels)
+            testimonies = self._testimony_scores(conn, query, access_levels)
             total, matched = self._matching(conn, match, query)
             if not total and not testimonies:
                 return SearchResults()
@@ -750,9 +775,14 @@ class SearchBackend(BaseSearchBackend):
                 conn, [row for row in candidates if row[1] in shown], query, access_levels
             )
             totals = self._testimony_totals(conn, match, query, page.testimony_ids, matched, total)
-        groups = build_groups(
-            page, hits, totals, {match.testimony_id: match for match in testimonies}
-        )
+            found = dict(testimonies)
+            about = self._testimony_matches(
+                conn,
+                query,
+                access_levels,
+                {tid: found[tid] for tid in page.testimony_ids if tid in found},
+            )
+        groups = build_groups(page, hits, totals, about)
         # Grouping saw only the best-ranked candidates: totals of groups are then estimates.
         truncated = (query.has_text and total > RANK_CAP) or (
             len(candidates) >= GROUP_CANDIDATES and total > len(candidates)
