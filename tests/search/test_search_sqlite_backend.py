@@ -212,3 +212,51 @@ def test_an_index_from_older_code_is_recreated_empty_and_says_to_rebuild(
     backend.index_testimonies([])
     assert backend.search(parse_query("jail"), access_levels={"public"}).total == 1
     backend.close()
+
+
+def restricted(segment_id: int, text: str, access_level: str) -> SegmentDocument:
+    return SegmentDocument(
+        segment_id=segment_id,
+        testimony_id=100 + segment_id % 3,
+        title="Restricted",
+        url="/t/restricted/",
+        start=0.0,
+        end=1.0,
+        text=text,
+        language="en",
+        themes=(),
+        access_level=access_level,
+    )
+
+
+@pytest.mark.parametrize("rank_cap", [2, 1_000])
+def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
+    monkeypatch: pytest.MonkeyPatch, rank_cap: int
+) -> None:
+    import search.backends.sqlite as sqlite_backend
+
+    # Tiny caps send even this small index down the paths a million segments take:
+    # ranking a capped subset, and counting with COUNT(*) past the walk limit.
+    monkeypatch.setattr(sqlite_backend, "RANK_CAP", rank_cap)
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 3)
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    # Staff segments say the word more often, so they would rank first if seen.
+    backend.index_segments(
+        [restricted(n, "bail bail bail bail", "staff") for n in range(1, 6)]
+        + [document(n, "the bail hearing") for n in range(6, 11)]
+        + [restricted(n, "bail bail bail", "researchers") for n in range(11, 16)]
+    )
+    for search in (backend.search, backend.search_grouped):
+        results = search(parse_query("bail"), access_levels={"public"})
+        assert results.total == 5
+        assert results.hits
+        assert {hit.segment_id for hit in results.hits} <= set(range(6, 11))
+        assert all("Restricted" not in hit.title for hit in results.hits)
+    everyone = backend.search(parse_query("bail"), access_levels={"public", "staff"})
+    assert everyone.total == 10
+    if rank_cap > 10:
+        # Nothing capped: the best-ranked moments come first.
+        assert everyone.hits[0].segment_id in range(1, 6)
+    else:
+        assert everyone.facets_approximate
+    backend.close()
