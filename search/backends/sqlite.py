@@ -301,7 +301,8 @@ def marked_snippet_html(text: str, query: Query) -> str:
     pieces = []
     for word, marked in zip(words[start:end], marks[start:end], strict=True):
         pieces.append(_mark_word(word, wanted) if marked else html.escape(word, quote=False))
-    shown = " ".join(pieces)
+    # Neighbouring marked words (a phrase) read as one highlight, as FTS5's snippet() gives.
+    shown = " ".join(pieces).replace("</mark> <mark>", " ")
     return (_ELLIPSIS if start else "") + shown + (_ELLIPSIS if end < len(words) else "")
 
 

@@ -260,3 +260,14 @@ def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
     else:
         assert everyone.facets_approximate
     backend.close()
+
+
+def test_a_phrase_is_highlighted_as_one_span() -> None:
+    from search.backends.sqlite import marked_snippet_html
+
+    snippet = marked_snippet_html(
+        "The day they took my fingerprints, everything changed.",
+        parse_query('"took my fingerprints" changed'),
+    )
+    assert "<mark>took my fingerprints</mark>," in snippet
+    assert "<mark>changed</mark>." in snippet
