@@ -10,18 +10,17 @@ word in a title finds the testimony once rather than every one of its
 segments. User words can never name a tag: they are matched only in the
 text columns and the parser never yields an underscore.
 
-Counting and facets put the access level and filters in the MATCH as tags,
-so FTS5 intersects them with the words and no row is read. Ranking does
-not: bm25 costs per phrase of the MATCH and row, and the tags (``acl_public``
-is in most rows) made ranking four times dearer. The ranked read MATCHes
-the words alone and checks access level and filters on the segment row
-(:meth:`SearchBackend._row_filters`). Every read states the access
-filter, one way or the other; none reads segments without it.
-
-A search is: an exact count of matches (FTS5 alone, no ranking), facets
-over at most FACET_SAMPLE matching rows (flagged approximate and scaled
-beyond that, which bounds the GROUP BY on very common words), and the page
-of hits ranked by bm25, with snippets marked only for the rows shown.
+The access level and the filters are tags inside the MATCH, so FTS5
+intersects them with the words and no row is read to filter. A search is
+one walk of that MATCH, which gives the exact count and the matching rowids
+(:meth:`SearchBackend._matching`); facets over at most FACET_SAMPLE of those
+rows (flagged approximate and scaled beyond that); and bm25 ranking of at
+most RANK_CAP of them. Ranking MATCHes the words alone, restricted to those
+rowids: bm25 reads every phrase of its MATCH, and the tags (``acl_public``
+is in most rows) made it four times dearer. So the access filter decides
+every rowid that can be ranked, and the row read for display checks the
+access level once more; no read shows a segment without it. Snippets are
+marked in Python for the rows shown only.
 
 Params: ``{"PATH": "/var/lib/testimonio/search.sqlite3"}``; ``":memory:"``
 gives a private in-memory index (tests).
@@ -556,19 +555,17 @@ class SearchBackend(BaseSearchBackend):
         self,
         conn: sqlite3.Connection,
         query: Query,
-        access_levels: frozenset[str],
         candidates: Sequence[int],
         limit: int,
         offset: int,
     ) -> list[tuple[int, int, float]]:
         """(testimony, segment, score) of ``candidates``, best first.
 
-        The testimony of a segment is read only for the rows returned.
-
         ``candidates`` are rowids that matched the whole MATCH, access filter
         included; they are ranked by a MATCH of the words alone. bm25 reads
         every phrase of its MATCH, and a tag phrase such as ``acl_public``
         (in most rows) made ranking four times dearer even for a few rows.
+        The testimony of a segment is read only for the rows returned.
         """
         if not candidates:
             return []
@@ -738,7 +735,7 @@ class SearchBackend(BaseSearchBackend):
             if not query.has_text:
                 ranked = self._browse(conn, match, query, limit, offset)
             else:
-                ranked = self._ranked(conn, query, access_levels, matched[:RANK_CAP], limit, offset)
+                ranked = self._ranked(conn, query, matched[:RANK_CAP], limit, offset)
             hits = self._hits(conn, ranked, query, access_levels)
         return SearchResults(
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
@@ -767,9 +764,7 @@ class SearchBackend(BaseSearchBackend):
             if not query.has_text:
                 candidates = self._browse(conn, match, query, GROUP_CANDIDATES, 0)
             else:
-                candidates = self._ranked(
-                    conn, query, access_levels, matched[:RANK_CAP], GROUP_CANDIDATES, 0
-                )
+                candidates = self._ranked(conn, query, matched[:RANK_CAP], GROUP_CANDIDATES, 0)
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._hits(
