@@ -268,6 +268,21 @@ def make_backend(name: str, folder: Path) -> SearchBackend:
     raise SystemExit(f"unknown backend {name!r}; available: sqlite, postgres")
 
 
+def index_size(backend: SearchBackend, folder: Path) -> int:
+    """Bytes on disk: the SQLite files, or PostgreSQL's tables with their indexes."""
+    table = getattr(backend, "_table_name", None)
+    if table is None:
+        return folder_size(folder)
+    import psycopg
+
+    with psycopg.connect(backend._conninfo) as conn:
+        row = conn.execute(
+            "SELECT pg_total_relation_size(%s::regclass) + pg_total_relation_size(%s::regclass)",
+            (table, f"{table}_testimonies"),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
 
@@ -296,7 +311,7 @@ def build(backend: SearchBackend, backend_name: str, count: int, folder: Path) -
     # Generation happens inside the timed loop, so the rate is a lower bound.
     print(f"\n== {backend_name}: {count:,} segments, {testimonies:,} testimony documents")
     print(f"indexed {indexed:,} in {elapsed:.1f} s: {indexed / elapsed:,.0f} segments/s")
-    print(f"index size {folder_size(folder) / 1e6:,.1f} MB")
+    print(f"index size {index_size(backend, folder) / 1e6:,.1f} MB")
 
 
 def time_queries(backend: SearchBackend) -> None:
