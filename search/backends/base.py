@@ -48,8 +48,19 @@ class SearchUnavailable(RuntimeError):
     """The search index cannot be reached or read; the message says what to check."""
 
 
+class _Recorded:
+    """What both kinds of document derive from the recording's year."""
+
+    year: int | None
+
+    @property
+    def decade(self) -> str:
+        """The facet value for the recorded year: ``"1990"`` for 1990 to 1999."""
+        return str(self.year // 10 * 10) if self.year is not None else ""
+
+
 @dataclass(frozen=True)
-class SegmentDocument:
+class SegmentDocument(_Recorded):
     """One transcript segment as the index sees it.
 
     ``url`` is the testimony page (no ``?t=``); ``themes`` are the segment's
@@ -71,14 +82,9 @@ class SegmentDocument:
     year: int | None = None
     media_type: str = ""  # "audio" or "video"; "" when unknown (no facet value)
 
-    @property
-    def decade(self) -> str:
-        """The facet value for the recorded year: ``"1990"`` for 1990 to 1999."""
-        return str(self.year // 10 * 10) if self.year is not None else ""
-
 
 @dataclass(frozen=True)
-class TestimonyDocument:
+class TestimonyDocument(_Recorded):
     """One testimony as the index sees it: what is said *about* it rather than in it.
 
     A word in the title, the editor's summary or the storyteller's public
@@ -98,10 +104,6 @@ class TestimonyDocument:
     place: str = ""
     year: int | None = None
     media_type: str = ""
-
-    @property
-    def decade(self) -> str:
-        return str(self.year // 10 * 10) if self.year is not None else ""
 
 
 Document = SegmentDocument | TestimonyDocument

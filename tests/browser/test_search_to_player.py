@@ -23,7 +23,7 @@ def test_search_hit_opens_the_player_at_the_moment_and_timecodes_seek(
     live_server, page, record, ingest
 ):
     recording = record(SENTENCES)
-    ingest(recording.path, title="The bakery on Main Street")
+    result = ingest(recording.path, title="The bakery on Main Street")
 
     page.goto(f"{live_server.url}/search/?q=%22took+my+fingerprints%22")
     hit = page.locator(".hit-link").first
@@ -47,3 +47,22 @@ def test_search_hit_opens_the_player_at_the_moment_and_timecodes_seek(
     )
     assert page.evaluate("document.getElementById('player').currentTime") < 2.0
     assert page.locator(".segment.is-current").count() == 1
+
+    # A word only the editor's summary says finds the testimony, not a moment.
+    from archive.models import TestimonyPage
+    from search.indexing import index_testimony
+
+    TestimonyPage.objects.filter(pk=result["id"]).update(
+        summary="A baker remembers the lighthouse <of> her childhood."
+    )
+    index_testimony(TestimonyPage.objects.get(pk=result["id"]))
+    page.goto(f"{live_server.url}/search/?q=lighthouse")
+    group = page.locator(".group").first
+    assert group.locator(".summary mark").inner_text() == "lighthouse"
+    assert "lighthouse <of> her" in group.locator(".summary").inner_text()
+    assert group.locator(".hit").count() == 0
+    assert "title, summary" in group.locator(".meta").inner_text()
+    assert page.locator("#result-count").inner_text() == "0 moments in 1 testimony"
+    group.locator(".hit-link").click()
+    page.wait_for_url("**/the-bakery-on-main-street/")
+    assert "t=" not in page.url
