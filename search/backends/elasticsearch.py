@@ -54,7 +54,9 @@ __all__ = [
     "index_body",
     "parse_grouped",
     "parse_results",
+    "parse_suggestions",
     "search_body",
+    "suggest_body",
     "synonym_rules",
     "testimony_source",
 ]
@@ -573,6 +575,59 @@ def parse_grouped(response: dict[str, Any], per_group: int | None = None) -> Sea
     )
 
 
+SUGGESTIONS = 3
+
+
+def suggest_body(word: str, access_levels: frozenset[str]) -> dict[str, Any]:
+    """The _search body asking the phrase suggester for spellings of ``word``.
+
+    The suggester draws candidates from every indexed term, restricted ones
+    included; the collate query (the asker's access filter and the
+    suggestion as a segment's words) drops every candidate no segment the
+    asker may see contains, so a suggestion cannot reveal restricted words.
+    """
+    visible = {
+        "bool": {
+            "filter": [
+                {"terms": {"access_level": sorted(access_levels)}},
+                NOT_TESTIMONY,
+                {"match": {"text": {"query": "{{suggestion}}", "operator": "and"}}},
+            ]
+        }
+    }
+    return {
+        "size": 0,
+        "suggest": {
+            "spelling": {
+                "text": word,
+                "phrase": {
+                    "field": "text",
+                    "size": SUGGESTIONS + 2,
+                    "max_errors": 1,
+                    "direct_generator": [
+                        {"field": "text", "suggest_mode": "always", "min_word_length": 3}
+                    ],
+                    "collate": {"query": {"source": visible}, "prune": False},
+                },
+            }
+        },
+    }
+
+
+def parse_suggestions(response: dict[str, Any], word: str) -> tuple[str, ...]:
+    """Spellings from a phrase-suggest response, best first, never the word itself."""
+    found: list[str] = []
+    for entry in response.get("suggest", {}).get("spelling", []):
+        for option in entry.get("options", []):
+            text = str(option.get("text", "")).strip()
+            # collate_match is present only with prune: true; false means not visible.
+            if not text or option.get("collate_match") is False:
+                continue
+            if fold(text) != fold(word) and text not in found:
+                found.append(text)
+    return tuple(found[:SUGGESTIONS])
+
+
 class SearchBackend(BaseSearchBackend):
     """Elasticsearch backend: an alias (``INDEX``) over a dated index."""
 
@@ -745,3 +800,8 @@ class SearchBackend(BaseSearchBackend):
         body = grouped_body(query, access_levels, limit, offset, per_group)
         response = self._call("search", lambda: self.client.search(index=self.alias, **body))
         return parse_grouped(dict(response), per_group)
+
+    def _suggest(self, word: str, access_levels: frozenset[str]) -> tuple[str, ...]:
+        body = suggest_body(word, access_levels)
+        response = self._call("suggest", lambda: self.client.search(index=self.alias, **body))
+        return parse_suggestions(dict(response), word)

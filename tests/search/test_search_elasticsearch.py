@@ -538,3 +538,76 @@ def test_grouped_search_sends_one_request_and_trims_to_per_group(fake) -> None:
     sent = client.search.call_args.kwargs
     assert sent["query"]["bool"]["filter"][0] == {"terms": {"access_level": ["public"]}}
     assert [hit.segment_id for hit in results.groups[0].hits] == [700, 701]
+
+
+# -- spelling suggestions -------------------------------------------------------
+
+# A phrase-suggest response as the Elasticsearch reference shows it (size 0, so no hits).
+SUGGEST_RESPONSE = {
+    "took": 5,
+    "timed_out": False,
+    "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+    "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": None, "hits": []},
+    "suggest": {
+        "spelling": [
+            {
+                "text": "detainr",
+                "offset": 0,
+                "length": 7,
+                "options": [
+                    {"text": "detainer", "score": 0.0321},
+                    {"text": "DETAINR", "score": 0.02},
+                    {"text": "detained", "score": 0.0113},
+                    {"text": "detainee", "score": 0.01, "collate_match": False},
+                ],
+            }
+        ]
+    },
+}
+
+
+def test_suggestions_are_pruned_by_what_the_asker_may_see() -> None:
+    from search.backends.elasticsearch import suggest_body
+
+    body = suggest_body("detainr", frozenset({"public"}))
+    assert body["size"] == 0
+    spelling = body["suggest"]["spelling"]
+    assert spelling["text"] == "detainr"
+    collate = spelling["phrase"]["collate"]
+    assert collate["prune"] is False  # options no visible segment contains are dropped
+    (access, segments_only, words) = collate["query"]["source"]["bool"]["filter"]
+    assert access == {"terms": {"access_level": ["public"]}}
+    assert segments_only == {"bool": {"must_not": {"term": {"kind": "testimony"}}}}
+    assert words["match"]["text"]["query"] == "{{suggestion}}"
+    staff = suggest_body("detainr", frozenset({"public", "researchers", "staff"}))
+    staff_access = staff["suggest"]["spelling"]["phrase"]["collate"]["query"]["source"]
+    assert staff_access["bool"]["filter"][0]["terms"]["access_level"] == [
+        "public",
+        "researchers",
+        "staff",
+    ]
+
+
+def test_suggestions_parse_best_first_without_the_typed_word_or_hidden_ones() -> None:
+    from search.backends.elasticsearch import parse_suggestions
+
+    assert parse_suggestions(SUGGEST_RESPONSE, "detainr") == ("detainer", "detained")
+    assert parse_suggestions({"suggest": {"spelling": [{"options": []}]}}, "x") == ()
+    assert parse_suggestions({}, "detainr") == ()
+
+
+def test_backend_suggests_through_one_request_and_asks_nothing_for_no_access(fake) -> None:
+    client, backend = fake
+    client.search.return_value = SUGGEST_RESPONSE
+
+    assert backend.suggest("detainr", access_levels={"public"}) == ("detainer", "detained")
+    sent = client.search.call_args.kwargs
+    assert sent["index"] == "segments"
+    assert sent["suggest"]["spelling"]["phrase"]["collate"]["query"]["source"]["bool"]["filter"][
+        0
+    ] == {"terms": {"access_level": ["public"]}}
+
+    client.search.reset_mock()
+    assert backend.suggest("detainr", access_levels=set()) == ()
+    assert backend.suggest("detainr", access_levels={"sealed"}) == ()
+    client.search.assert_not_called()
