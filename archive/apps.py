@@ -9,6 +9,6 @@ class ArchiveConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from archive.privacy import pii_model_check
+        from archive.pii import pii_model_check
 
         checks.register(pii_model_check)

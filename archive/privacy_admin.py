@@ -30,8 +30,8 @@ from archive.models import (
     Transcript,
     TranscriptStatus,
 )
+from archive.pii import PrivacyError
 from archive.privacy import (
-    PrivacyError,
     redaction_apply,
     redaction_dismiss,
     suggest_redactions,
