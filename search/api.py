@@ -110,7 +110,7 @@ def search(request: HttpRequest) -> JsonResponse:
     filters = filters_from(request.GET)
     page = page_number(request.GET)
     try:
-        results = search_testimonies(text=text, user=request.user, page=page, **filters)
+        results = search_testimonies(text=text, user=request.user, filters=filters, page=page)
     except QueryError as e:
         return _error(str(e), 400)
     except SearchUnavailable:

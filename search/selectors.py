@@ -25,41 +25,46 @@ class FacetOption:
     count: int
 
 
-def _query(
-    text: str,
-    themes: Sequence[str],
-    languages: Sequence[str],
-    places: Sequence[str],
-    years: str,
-    media_types: Sequence[str],
-) -> Query:
-    return parse_query(
-        text,
-        themes=themes,
-        languages=languages,
-        places=places,
-        years=years,
-        media_types=media_types,
-    )
+@dataclass(frozen=True)
+class Filters:
+    """What a person can set beside the words: from the query string or the command line."""
+
+    themes: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    places: Sequence[str] = ()
+    years: str = ""
+    media_types: Sequence[str] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.themes, self.languages, self.places, self.years, self.media_types))
+
+    def query(self, text: str) -> Query:
+        """The text and these filters as one Query. Raises QueryError for unusable input."""
+        return parse_query(
+            text,
+            themes=self.themes,
+            languages=self.languages,
+            places=self.places,
+            years=self.years,
+            media_types=self.media_types,
+        )
+
+
+NO_FILTERS = Filters()
 
 
 def search_segments(
     *,
     text: str,
     user: access.User | None,
-    themes: Sequence[str] = (),
-    languages: Sequence[str] = (),
-    places: Sequence[str] = (),
-    years: str = "",
-    media_types: Sequence[str] = (),
+    filters: Filters = NO_FILTERS,
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> SearchResults:
     """Segment hits `user` may see. Raises QueryError for unusable text, SearchUnavailable."""
-    query = _query(text, themes, languages, places, years, media_types)
     page = max(1, page)
     return get_backend().search(
-        query,
+        filters.query(text),
         access_levels=access.access_levels(user),
         limit=page_size,
         offset=(page - 1) * page_size,
@@ -70,11 +75,7 @@ def search_testimonies(
     *,
     text: str,
     user: access.User | None,
-    themes: Sequence[str] = (),
-    languages: Sequence[str] = (),
-    places: Sequence[str] = (),
-    years: str = "",
-    media_types: Sequence[str] = (),
+    filters: Filters = NO_FILTERS,
     page: int = 1,
     page_size: int = GROUP_PAGE_SIZE,
 ) -> SearchResults:
@@ -83,7 +84,7 @@ def search_testimonies(
     When nothing matches, offers spellings of the words that the asker could
     find (``suggestions``). Raises QueryError for unusable text, SearchUnavailable.
     """
-    query = _query(text, themes, languages, places, years, media_types)
+    query = filters.query(text)
     levels = access.access_levels(user)
     backend = get_backend()
     results = backend.search_grouped(

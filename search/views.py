@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from search.backends.base import SearchUnavailable
 from search.query import QueryError
-from search.selectors import GROUP_PAGE_SIZE, facet_options, search_testimonies
+from search.selectors import GROUP_PAGE_SIZE, Filters, facet_options, search_testimonies
 
 UNAVAILABLE = "Search is unavailable right now. Please try again in a minute."
 
 
-def filters_from(params: QueryDict) -> dict[str, Any]:
-    """The filter keyword arguments of the selectors, from query-string parameters.
-
-    Shared by the page and the API so both accept the same parameters.
-    """
-    return {
-        "themes": params.getlist("theme"),
-        "languages": params.getlist("language"),
-        "places": params.getlist("place"),
-        "years": params.get("year", ""),
-        "media_types": params.getlist("media"),
-    }
+def filters_from(params: QueryDict) -> Filters:
+    """The filters from query-string parameters: the page and the API accept the same ones."""
+    return Filters(
+        themes=params.getlist("theme"),
+        languages=params.getlist("language"),
+        places=params.getlist("place"),
+        years=params.get("year", ""),
+        media_types=params.getlist("media"),
+    )
 
 
 def page_number(params: QueryDict) -> int:
@@ -42,17 +37,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
     filters = filters_from(request.GET)
     context: dict[str, object] = {
         "query_text": text,
-        "selected_themes": filters["themes"],
-        "selected_languages": filters["languages"],
-        "selected_places": filters["places"],
-        "selected_year": filters["years"],
-        "selected_media": filters["media_types"],
+        "selected_themes": filters.themes,
+        "selected_languages": filters.languages,
+        "selected_places": filters.places,
+        "selected_year": filters.years,
+        "selected_media": filters.media_types,
     }
     status = 200
-    if text.strip() or any(filters.values()):
+    if text.strip() or filters:
         page = page_number(request.GET)
         try:
-            results = search_testimonies(text=text, user=request.user, page=page, **filters)
+            results = search_testimonies(text=text, user=request.user, filters=filters, page=page)
         except QueryError as e:
             context["error"] = str(e)
             status = 400

@@ -15,7 +15,7 @@ from django.utils.html import strip_tags
 from archive.templatetags.archive_tags import timecode
 from search.backends.base import SearchUnavailable
 from search.query import QueryError
-from search.selectors import search_segments
+from search.selectors import Filters, search_segments
 
 
 class Command(BaseCommand):
@@ -33,15 +33,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            results = search_segments(
-                text=options["query"],
-                user=None,
+            filters = Filters(
                 themes=options["theme"],
                 languages=options["language"],
                 places=options["place"],
                 years=options["year"],
                 media_types=options["media"],
-                page=options["page"],
+            )
+            results = search_segments(
+                text=options["query"], user=None, filters=filters, page=options["page"]
             )
         except (QueryError, SearchUnavailable) as e:
             raise CommandError(str(e)) from e
