@@ -43,10 +43,14 @@ system-deps:
 	  fi; \
 	fi
 
+# torch first, pinned: it is the CPU build this machine keeps on disk, where a
+# resolver left to itself could pull a CUDA build of several GB. The
+# openai-whisper extra is installed so its engine's tests run, not skip.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet ".[test]"
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet ".[test,openai-whisper]"
 	touch $(STAMP)
 
 lint: install
