@@ -20,7 +20,7 @@ from archive.models import TestimonyPage
 from archive.signals import consent_changed, testimony_purged, transcript_ready
 from search.backends import get_backend
 from search.backends.base import SearchUnavailable
-from search.documents import segment_documents, testimony_document
+from search.documents import testimony_documents
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,9 @@ def index_testimony(testimony: TestimonyPage, *, alias: str = "default") -> int:
     """Replace the testimony's documents in the index; returns how many segments it now has."""
     backend = get_backend(alias)
     backend.remove_testimony(testimony.pk)
-    documents = segment_documents(testimony)
+    documents, about = testimony_documents(testimony)
     if documents:
         backend.index_segments(documents)
-    about = testimony_document(testimony)
     if about is not None:
         backend.index_testimonies([about])
     return len(documents)

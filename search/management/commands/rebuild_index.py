@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from archive.models import TestimonyPage
 from search.backends import get_backend
 from search.backends.base import Document, SearchUnavailable
-from search.documents import segment_documents, testimony_document
+from search.documents import testimony_documents
 
 
 class Command(BaseCommand):
@@ -24,12 +24,11 @@ class Command(BaseCommand):
 
         def documents() -> Iterator[Document]:
             for number, testimony in enumerate(testimonies, start=1):
-                found = segment_documents(testimony)
+                found, about = testimony_documents(testimony)
                 self.stderr.write(
                     f"[{number}/{len(testimonies)}] {testimony.title}: {len(found)} segments"
                 )
                 yield from found
-                about = testimony_document(testimony)
                 if about is not None:
                     yield about
 
