@@ -251,7 +251,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def make_backend(name: str, folder: Path) -> SearchBackend:
+def make_backend(name: str, folder: Path, keep: bool = False) -> SearchBackend:
     if name == "sqlite":
         from search.backends.sqlite import SearchBackend as SQLiteBackend
 
@@ -264,7 +264,11 @@ def make_backend(name: str, folder: Path) -> SearchBackend:
         url = os.environ.get(
             "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/testimonio_search_test"
         )
-        return PostgresBackend({"DATABASE_URL": url, "TABLE": f"bench_{uuid.uuid4().hex[:8]}"})
+        # A folder (--dir) names a table that a later --reuse run finds again.
+        table = (
+            f"bench_{folder.name.replace('-', '_')}" if keep else f"bench_{uuid.uuid4().hex[:8]}"
+        )
+        return PostgresBackend({"DATABASE_URL": url, "TABLE": table})
     raise SystemExit(f"unknown backend {name!r}; available: sqlite, postgres")
 
 
@@ -287,13 +291,19 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
 
 
-def run(count: int, backend_name: str, folder: Path, reuse: bool = False) -> None:
-    backend = make_backend(backend_name, folder)
+def run(
+    count: int, backend_name: str, folder: Path, reuse: bool = False, keep: bool = False
+) -> None:
+    backend = make_backend(backend_name, folder, keep)
     if reuse and backend.count() == count:
         print(f"\n== {backend_name}: {count:,} segments (index reused from {folder})")
     else:
         build(backend, backend_name, count, folder)
     time_queries(backend)
+    # A PostgreSQL bench table is dropped unless it is to be reused.
+    if hasattr(backend, "drop") and not keep:
+        backend.drop()
+    backend.close()
 
 
 def build(backend: SearchBackend, backend_name: str, count: int, folder: Path) -> None:
@@ -332,9 +342,6 @@ def time_queries(backend: SearchBackend) -> None:
             approximate += results.facets_approximate
             timings.append((took, query, results.total))
         report(mode, timings, approximate)
-    if hasattr(backend, "drop"):
-        backend.drop()
-    backend.close()
 
 
 def report(mode: str, timings: list[tuple[float, Query, int]], approximate: int) -> None:
@@ -357,7 +364,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
-    parser.add_argument("--dir", type=Path, help="where to build the index (default: a temp dir)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help="where to build the index and keep it (PostgreSQL: a table named after it)",
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -371,7 +382,7 @@ def main() -> None:
             if not args.reuse:
                 for path in folder.iterdir():
                     path.unlink()
-            run(count, args.backend, folder, reuse=args.reuse)
+            run(count, args.backend, folder, reuse=args.reuse, keep=True)
         else:
             with tempfile.TemporaryDirectory(prefix="testimonio-bench-") as tmp:
                 run(count, args.backend, Path(tmp))
