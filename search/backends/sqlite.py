@@ -66,8 +66,8 @@ SUMMARY_TOKENS = 32
 # are scaled estimates and SearchResults.facets_approximate is set.
 FACET_SAMPLE = 2_000
 # bm25 costs per matching row; for a word found in more rows than this, only
-# the first RANK_CAP matches in rowid order are ranked (FTS5 walks forward
-# fastest and stops there), and the results say they are approximate.
+# RANK_CAP matches spread evenly over the archive (old and new testimony
+# alike) are ranked, and the results say they are approximate.
 RANK_CAP = 5_000
 # Up to this many matches are counted by fetching their rowids (one walk
 # gives the count and the ranked candidates); more are counted by COUNT(*).
@@ -316,6 +316,14 @@ def _mark_word(word: str, wanted: set[str]) -> str:
         position = match.end()
     out.append(html.escape(word[position:], quote=False))
     return "".join(out)
+
+
+def _spread(rowids: Sequence[int], count: int) -> Sequence[int]:
+    """At most ``count`` of ``rowids``, evenly spaced, so no part of the archive is left out."""
+    if len(rowids) <= count:
+        return rowids
+    step = len(rowids) / count
+    return [rowids[int(index * step)] for index in range(count)]
 
 
 def _theme_set(themes: Sequence[str]) -> str:
@@ -735,7 +743,7 @@ class SearchBackend(BaseSearchBackend):
             if not query.has_text:
                 ranked = self._browse(conn, match, query, limit, offset)
             else:
-                ranked = self._ranked(conn, query, matched[:RANK_CAP], limit, offset)
+                ranked = self._ranked(conn, query, _spread(matched, RANK_CAP), limit, offset)
             hits = self._hits(conn, ranked, query, access_levels)
         return SearchResults(
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
@@ -764,7 +772,9 @@ class SearchBackend(BaseSearchBackend):
             if not query.has_text:
                 candidates = self._browse(conn, match, query, GROUP_CANDIDATES, 0)
             else:
-                candidates = self._ranked(conn, query, matched[:RANK_CAP], GROUP_CANDIDATES, 0)
+                candidates = self._ranked(
+                    conn, query, _spread(matched, RANK_CAP), GROUP_CANDIDATES, 0
+                )
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._hits(
