@@ -64,11 +64,11 @@ SNIPPET_TOKENS = 16
 SUMMARY_TOKENS = 32
 # Facets are counted over at most this many matching rows; beyond it they
 # are scaled estimates and SearchResults.facets_approximate is set.
-FACET_SAMPLE = 2_000
+FACET_SAMPLE = 1_000
 # bm25 costs per matching row; for a word found in more rows than this, only
 # RANK_CAP matches spread evenly over the archive (old and new testimony
 # alike) are ranked, and the results say they are approximate.
-RANK_CAP = 5_000
+RANK_CAP = 3_000
 # Up to this many matches are counted by fetching their rowids (one walk
 # gives the count and the ranked candidates); more are counted by COUNT(*).
 COUNT_WALK = 50_000
