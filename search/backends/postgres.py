@@ -524,19 +524,38 @@ class SearchBackend(BaseSearchBackend):
             rows = self._rows(conn, query, where, params, limit, offset) if offset < total else []
         return SearchResults(hits=tuple(self._hit(row) for row in rows), total=total, facets=facets)
 
-    def _testimony_matches(
+    def _testimony_scores(
         self, conn: psycopg.Connection, query: Query, access_levels: frozenset[str]
-    ) -> list[TestimonyMatch]:
-        """Testimonies whose own document matches the words, best first."""
+    ) -> list[tuple[int, float]]:
+        """(testimony, score) for testimonies whose own document matches the words, best first."""
         positive = self._positive(query)
         if positive is None:
             return []
         where, params = self._where(query, access_levels)
         statement = sql.SQL(
+            "SELECT testimony_id, ts_rank(document, {words}) AS score FROM {table} "
+            "WHERE {where} ORDER BY score DESC, testimony_id LIMIT %s"
+        ).format(words=positive[0], table=self.testimonies, where=where)
+        rows = conn.execute(statement, [*positive[1], *params, GROUP_CANDIDATES]).fetchall()
+        return [(testimony_id, float(score)) for testimony_id, score in rows]
+
+    def _testimony_matches(
+        self,
+        conn: psycopg.Connection,
+        query: Query,
+        access_levels: frozenset[str],
+        scores: dict[int, float],
+    ) -> dict[int, TestimonyMatch]:
+        """The shown testimonies found by their document, with highlighted summaries
+        (ts_headline runs for these rows only)."""
+        positive = self._positive(query)
+        if positive is None or not scores:
+            return {}
+        where, params = self._where(query, access_levels)
+        statement = sql.SQL(
             "SELECT testimony_id, title, url, "
-            "ts_headline(%s::regconfig, translate(summary, %s, %s), {words}, %s), "
-            "ts_rank(document, {words}) AS score FROM {table} WHERE {where} "
-            "ORDER BY score DESC, testimony_id LIMIT %s"
+            "ts_headline(%s::regconfig, translate(summary, %s, %s), {words}, %s) "
+            "FROM {table} WHERE {where} AND testimony_id = ANY(%s)"
         ).format(words=positive[0], table=self.testimonies, where=where)
         rows = conn.execute(
             statement,
@@ -546,21 +565,20 @@ class SearchBackend(BaseSearchBackend):
                 "".join(_STAND_INS.values()),
                 *positive[1],
                 _HEADLINE_OPTIONS,
-                *positive[1],
                 *params,
-                GROUP_CANDIDATES,
+                list(scores),
             ],
         ).fetchall()
-        return [
-            TestimonyMatch(
+        return {
+            testimony_id: TestimonyMatch(
                 testimony_id=testimony_id,
                 title=title,
                 url=url,
                 snippet_html=_snippet_html(headline or ""),
-                score=float(score),
+                score=scores[testimony_id],
             )
-            for testimony_id, title, url, headline, score in rows
-        ]
+            for testimony_id, title, url, headline in rows
+        }
 
     def _search_grouped(
         self,
@@ -573,7 +591,7 @@ class SearchBackend(BaseSearchBackend):
         where, params = self._where(query, access_levels)
         score, order, score_params = self._order(query)
         with self._connection("search") as conn:
-            testimonies = self._testimony_matches(conn, query, access_levels)
+            testimonies = self._testimony_scores(conn, query, access_levels)
             total, facets = self._totals(conn, where, params)
             if not total and not testimonies:
                 return SearchResults()
@@ -584,13 +602,7 @@ class SearchBackend(BaseSearchBackend):
                 ).format(score, self.table, where, order),
                 [*score_params, *params, GROUP_CANDIDATES],
             ).fetchall()
-            page = plan_groups(
-                candidates,
-                limit,
-                offset,
-                per_group,
-                [(match.testimony_id, match.score) for match in testimonies],
-            )
+            page = plan_groups(candidates, limit, offset, per_group, testimonies)
             wanted = [sid for ids in page.segment_ids.values() for sid in ids]
             rows = []
             totals: dict[int, int] = {}
@@ -606,8 +618,15 @@ class SearchBackend(BaseSearchBackend):
                         [*params, list(page.testimony_ids)],
                     ).fetchall()
                 )
+            found = dict(testimonies)
+            about = self._testimony_matches(
+                conn,
+                query,
+                access_levels,
+                {tid: found[tid] for tid in page.testimony_ids if tid in found},
+            )
         hits = {row[1]: self._hit(row) for row in rows}
-        groups = build_groups(page, hits, totals, {m.testimony_id: m for m in testimonies})
+        groups = build_groups(page, hits, totals, about)
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
             total=total,
