@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from django.db.models import OuterRef, Q, Subquery
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from archive.models.consent import AccessLevel, ConsentVersion
+from archive.models.consent import AccessLevel, ConsentVerification, ConsentVersion
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     User = AbstractBaseUser | AnonymousUser
 
 EDITORS_GROUP = "Editors"
+ARCHIVISTS_GROUP = "Archivists"
 
 
 class Part(StrEnum):
@@ -46,7 +49,15 @@ class Role(StrEnum):
     REGISTERED = "registered"
     RESEARCHER = "researcher"
     EDITOR = "editor"
+    # Verifies consent: the only role besides administrators that may widen it.
+    ARCHIVIST = "archivist"
     ADMINISTRATOR = "administrator"
+
+
+# The roles that work in the admin on the archive's content.
+STAFF_ROLES = frozenset({Role.EDITOR, Role.ARCHIVIST, Role.ADMINISTRATOR})
+# The roles that may widen consent and verify it.
+CONSENT_ROLES = frozenset({Role.ARCHIVIST, Role.ADMINISTRATOR})
 
 
 _PUBLIC = frozenset({AccessLevel.PUBLIC.value})
@@ -59,6 +70,7 @@ LEVELS_BY_ROLE: dict[Role, frozenset[str]] = {
     Role.REGISTERED: _PUBLIC,
     Role.RESEARCHER: _RESEARCH,
     Role.EDITOR: _STAFF,
+    Role.ARCHIVIST: _STAFF,
     Role.ADMINISTRATOR: _STAFF,
 }
 
@@ -72,7 +84,10 @@ def role_of(user: User | None) -> Role:
         return Role.ANONYMOUS
     if user.is_superuser:
         return Role.ADMINISTRATOR
-    if user.is_staff or user.groups.filter(name=EDITORS_GROUP).exists():
+    groups = set(user.groups.values_list("name", flat=True))
+    if ARCHIVISTS_GROUP in groups:
+        return Role.ARCHIVIST
+    if user.is_staff or EDITORS_GROUP in groups:
         return Role.EDITOR
     today = timezone.localdate()
     approvals = user.researcher_approvals.filter(
@@ -81,6 +96,20 @@ def role_of(user: User | None) -> Role:
     if approvals.exists():
         return Role.RESEARCHER
     return Role.REGISTERED
+
+
+def is_staff_member(user: User | None) -> bool:
+    """May `user` use the archive's admin tools (editors, archivists, administrators)?"""
+    return role_of(user) in STAFF_ROLES
+
+
+def is_administrator(user: User | None) -> bool:
+    return role_of(user) is Role.ADMINISTRATOR
+
+
+def may_widen_consent(user: User | None) -> bool:
+    """Widening access is an archivist's decision (or an administrator's), never an editor's."""
+    return role_of(user) in CONSENT_ROLES
 
 
 def access_levels(user: User | None) -> frozenset[str]:
@@ -106,6 +135,10 @@ def decide(
     """The access matrix as one pure function: role x consent state x part -> yes or no."""
     part = Part(part)  # an unknown part is a programming error, never a silent yes
     if not live or consent is None or consent.withdrawn:
+        return False
+    # A widening nobody has verified is not in force; nor is the consent before it,
+    # since the storyteller's latest word is the one that decides.
+    if consent.awaiting_verification:
         return False
     if consent.is_embargoed(today) or consent.access_level not in LEVELS_BY_ROLE[role]:
         return False
@@ -147,11 +180,130 @@ def publish_blocker(testimony: TestimonyPage) -> str | None:
         return "it has no consent on record"
     if consent.withdrawn:
         return "its consent was withdrawn"
+    if consent.access_level == AccessLevel.SEALED:
+        return "it is sealed, and sealed testimony is never published"
+    if consent.awaiting_verification:
+        return (
+            f"its consent (version {consent.version}) widened access and awaits an "
+            "archivist's verification in the publishing workflow"
+        )
     if consent.is_embargoed():
         return f"its consent is embargoed until {consent.embargo_until:%Y-%m-%d}"
     if testimony.purged_at is not None:
         return "it was purged at the storyteller's request"
     return None
+
+
+def consent_blocker(testimony: TestimonyPage) -> str | None:
+    """Why nothing may be done with this testimony's media or consent now, or None.
+
+    Missing or withdrawn consent stops ingest, uploads and every change: the
+    one rule for "consent is not in force", asked by every service.
+    """
+    consent = effective_consent(testimony)
+    if consent is None:
+        return "it has no consent on record"
+    if consent.withdrawn:
+        return "its consent was withdrawn"
+    return None
+
+
+class ConsentChange(StrEnum):
+    SAME = "same"
+    NARROWS = "narrows"
+    WIDENS = "widens"
+
+
+class _Terms(Protocol):
+    access_level: str
+    show_audio: bool
+    show_video: bool
+    show_face: bool
+    show_transcript: bool
+    show_real_name: bool
+    allow_teaching: bool
+    allow_press: bool
+    embargo_until: date | None
+
+
+# From widest to narrowest: moving left widens.
+_LEVEL_RANK = {
+    AccessLevel.PUBLIC.value: 0,
+    AccessLevel.RESEARCHERS.value: 1,
+    AccessLevel.STAFF.value: 2,
+    AccessLevel.SEALED.value: 3,
+}
+# Each permission widens access when it goes from no to yes.
+_PERMISSIONS = (
+    "show_audio",
+    "show_video",
+    "show_face",
+    "show_transcript",
+    "show_real_name",
+    "allow_teaching",
+    "allow_press",
+)
+
+
+def consent_change(before: _Terms, after: _Terms, *, today: date | None = None) -> ConsentChange:
+    """Does going from `before` to `after` widen access, narrow it, or neither?
+
+    A change that widens anything widens, even if it narrows something else:
+    the part that widens needs an archivist and the storyteller's word.
+    """
+    today = today or timezone.localdate()
+
+    def embargo(terms: _Terms) -> date | None:
+        until = terms.embargo_until
+        return until if until is not None and until > today else None
+
+    was, now = embargo(before), embargo(after)
+    level_before, level_after = _LEVEL_RANK[before.access_level], _LEVEL_RANK[after.access_level]
+    widens = (
+        level_after < level_before
+        or any(getattr(after, p) and not getattr(before, p) for p in _PERMISSIONS)
+        or (was is not None and (now is None or now < was))
+    )
+    if widens:
+        return ConsentChange.WIDENS
+    narrows = (
+        level_after > level_before
+        or any(getattr(before, p) and not getattr(after, p) for p in _PERMISSIONS)
+        or (now is not None and (was is None or now > was))
+    )
+    return ConsentChange.NARROWS if narrows else ConsentChange.SAME
+
+
+def may_verify_consent(user: User | None, testimony: TestimonyPage) -> bool:
+    """May `user` pass the workflow's "Consent verified" step for `testimony`?
+
+    Archivists and administrators only; never the author of the widening
+    awaiting verification while someone else could verify it, and the author
+    alone only where TESTIMONIO_ALLOW_SELF_VERIFICATION says the archive has
+    one archivist.
+    """
+    if role_of(user) not in CONSENT_ROLES:
+        return False
+    consent = effective_consent(testimony)
+    if consent is None or consent.withdrawn:
+        return False
+    author_id = consent.created_by_id if consent.needs_verification else None
+    if author_id is None or author_id != user.pk:
+        return True
+    if other_consent_verifiers(user).exists():
+        return False
+    return bool(getattr(settings, "TESTIMONIO_ALLOW_SELF_VERIFICATION", False))
+
+
+def other_consent_verifiers(user: User) -> QuerySet:
+    """Active archivists and administrators other than `user`."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=ARCHIVISTS_GROUP))
+        .exclude(pk=user.pk)
+        .distinct()
+    )
 
 
 def needs_audit(testimony: TestimonyPage) -> bool:
@@ -161,7 +313,7 @@ def needs_audit(testimony: TestimonyPage) -> bool:
 
 def can_preview(user: User | None, testimony: TestimonyPage) -> bool:
     """Wagtail previews are for editors; withdrawn, sealed or purged testimony stays dark."""
-    if role_of(user) not in (Role.EDITOR, Role.ADMINISTRATOR):
+    if role_of(user) not in STAFF_ROLES:
         return False
     consent = effective_consent(testimony)
     return (
@@ -169,6 +321,58 @@ def can_preview(user: User | None, testimony: TestimonyPage) -> bool:
         and not consent.withdrawn
         and consent.access_level != AccessLevel.SEALED
         and testimony.purged_at is None
+    )
+
+
+class AdminAccess(StrEnum):
+    """What the admin may show one staff member of one testimony's content."""
+
+    ALLOWED = "allowed"
+    REASON_REQUIRED = "reason_required"  # administrators, for sealed or withdrawn content
+    REFUSED = "refused"
+
+
+def admin_access(user: User | None, testimony: TestimonyPage) -> AdminAccess:
+    """May `user` open this testimony's content (transcript, personal details, themes) in the admin?
+
+    Editors and archivists work on what their work needs: testimony up to
+    staff level, embargoed or not (an embargo is about the public, not the
+    archive's own work). Sealed and withdrawn content is for administrators
+    only, who must state a reason that is logged. Purged testimony has no
+    content left to open.
+    """
+    role = role_of(user)
+    if role not in STAFF_ROLES or testimony.purged_at is not None:
+        return AdminAccess.REFUSED
+    consent = effective_consent(testimony)
+    dark = consent is None or consent.withdrawn or consent.access_level == AccessLevel.SEALED
+    if not dark:
+        return AdminAccess.ALLOWED
+    return AdminAccess.REASON_REQUIRED if role is Role.ADMINISTRATOR else AdminAccess.REFUSED
+
+
+def needs_admin_audit(testimony: TestimonyPage) -> bool:
+    """Is every admin view of this testimony's content written to the audit log?"""
+    consent = effective_consent(testimony)
+    return (
+        consent is None
+        or consent.withdrawn
+        or consent.access_level in AUDITED_LEVELS | {AccessLevel.SEALED.value}
+    )
+
+
+def dark_testimonies() -> QuerySet[TestimonyPage]:
+    """Testimony whose content only administrators open: sealed, withdrawn or without consent."""
+    from archive.models.testimony import TestimonyPage
+
+    latest = ConsentVersion.objects.filter(record=OuterRef("consent")).order_by("-version")
+    return TestimonyPage.objects.annotate(
+        consent_level=Subquery(latest.values("access_level")[:1]),
+        consent_withdrawn=Subquery(latest.values("withdrawn")[:1]),
+    ).filter(
+        Q(consent_level__isnull=True)
+        | Q(consent_withdrawn=True)
+        | Q(consent_level=AccessLevel.SEALED)
     )
 
 
@@ -193,7 +397,14 @@ def visible_testimonies(user: User | None) -> QuerySet[TestimonyPage]:
             consent_level=Subquery(latest.values("access_level")[:1]),
             consent_withdrawn=Subquery(latest.values("withdrawn")[:1]),
             consent_embargo=Subquery(latest.values("embargo_until")[:1]),
+            consent_unverified=Subquery(
+                latest.annotate(
+                    pending=Q(needs_verification=True)
+                    & ~Exists(ConsentVerification.objects.filter(version=OuterRef("pk")))
+                ).values("pending")[:1]
+            ),
         )
         .filter(consent_withdrawn=False, consent_level__in=access_levels(user))
+        .filter(consent_unverified=False)
         .filter(Q(consent_embargo__isnull=True) | Q(consent_embargo__lte=today))
     )

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from archive import access
+from archive.admin_access import shown_title
 from archive.consent import ConsentTerms, consent_amend
 from archive.errors import ConsentError
 from archive.models import ConsentVersion, TestimonyPage
@@ -33,7 +34,8 @@ class WithdrawForm(forms.Form):
 
 def withdraw_testimony(request: HttpRequest, page_id: int) -> HttpResponse:
     testimony = get_object_or_404(TestimonyPage, pk=page_id)
-    if access.role_of(request.user) not in (access.Role.EDITOR, access.Role.ADMINISTRATOR):
+    # Withdrawing narrows access: any editor may, for any testimony, at once.
+    if not access.is_staff_member(request.user):
         raise PermissionDenied
     consent = access.effective_consent(testimony)
     form = WithdrawForm(request.POST or None)
@@ -54,7 +56,12 @@ def withdraw_testimony(request: HttpRequest, page_id: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "archive/admin/withdraw.html",
-        {"testimony": testimony, "consent": consent, "form": form},
+        {
+            "testimony": testimony,
+            "title": shown_title(request, testimony),
+            "consent": consent,
+            "form": form,
+        },
     )
 
 
@@ -93,7 +100,9 @@ class ConsentChangeForm(forms.ModelForm):
 
 def change_consent(request: HttpRequest, page_id: int) -> HttpResponse:
     testimony = get_object_or_404(TestimonyPage, pk=page_id)
-    if access.role_of(request.user) not in (access.Role.EDITOR, access.Role.ADMINISTRATOR):
+    # Any editor may open the form and narrow access; consent_amend refuses an
+    # editor's widening, and audits the refusal.
+    if not access.is_staff_member(request.user):
         raise PermissionDenied
     current = access.effective_consent(testimony)
     if current is None or current.withdrawn:
@@ -129,6 +138,13 @@ def change_consent(request: HttpRequest, page_id: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "archive/admin/consent_change.html",
-        {"testimony": testimony, "current": current, "form": form, "history": history},
+        {
+            "testimony": testimony,
+            "title": shown_title(request, testimony),
+            "current": current,
+            "form": form,
+            "history": history,
+            "may_widen": access.may_widen_consent(request.user),
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -23,6 +23,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
+from archive.admin_access import content_guard
 from archive.models import (
     Redaction,
     RedactionStatus,
@@ -62,7 +63,7 @@ def _clock(seconds: float) -> str:
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if access.role_of(request.user) not in (access.Role.EDITOR, access.Role.ADMINISTRATOR):
+    if not access.is_staff_member(request.user):
         raise PermissionDenied
 
 
@@ -94,6 +95,8 @@ def privacy_review(request: HttpRequest, page_id: int) -> HttpResponse:
     """The spans found in the testimony: suggested ones first, each in its sentence."""
     _require_editor(request)
     testimony = get_object_or_404(TestimonyPage, pk=page_id)
+    if refused := content_guard(request, testimony, what="Personal information review"):
+        return refused
     rows = _rows(testimony)
     order = {RedactionStatus.SUGGESTED: 0, RedactionStatus.APPLIED: 1, RedactionStatus.DISMISSED: 2}
     rows.sort(key=lambda row: order.get(row.redaction.status, 3))
@@ -114,6 +117,8 @@ def privacy_review(request: HttpRequest, page_id: int) -> HttpResponse:
 def privacy_scan(request: HttpRequest, page_id: int) -> HttpResponse:
     _require_editor(request)
     testimony = get_object_or_404(TestimonyPage, pk=page_id)
+    if refused := content_guard(request, testimony, what="Personal information scan"):
+        return refused
     # Every finished transcript of the recording (a translation speaks the same names).
     transcripts = list(
         Transcript.objects.filter(media__testimony=testimony, status=TranscriptStatus.DONE)
@@ -143,6 +148,9 @@ def privacy_decide(request: HttpRequest, page_id: int, redaction_id: int) -> Htt
     redaction = get_object_or_404(
         Redaction, pk=redaction_id, segment__transcript__media__testimony_id=page_id
     )
+    testimony = get_object_or_404(TestimonyPage, pk=page_id)
+    if refused := content_guard(request, testimony, what="Personal information decision"):
+        return refused
     action = request.POST.get("action")
     if action not in ("apply", "dismiss"):
         messages.error(request, "Choose Redact or Not PII.")
@@ -190,10 +198,7 @@ def personal_information_button(
     page: Any, user: Any, view_name: str, next_url: str | None = None
 ) -> Iterator[PageMenuItem]:
     """The "Personal information" item of a testimony's header menu (page header buttons hook)."""
-    if isinstance(page.specific_deferred, TestimonyPage) and access.role_of(user) in (
-        access.Role.EDITOR,
-        access.Role.ADMINISTRATOR,
-    ):
+    if isinstance(page.specific_deferred, TestimonyPage) and access.is_staff_member(user):
         waiting = unreviewed_pii_count(page)
         label = f"Personal information ({waiting} to review)" if waiting else "Personal information"
         yield PageMenuItem(

@@ -13,6 +13,7 @@ archive.transcript_editing and archive.jobs, never the models directly.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
+from archive.admin_access import content_guard, may_show
 from archive.jobs import JobError, job_cancel, job_retry, jobs_list
 from archive.models import Segment, TestimonyPage, Transcript, TranscriptKind
 from archive.signing import media_url
@@ -44,7 +46,7 @@ _HISTORY_ROWS = 200
 
 
 def _is_editor(user: Any) -> bool:
-    return access.role_of(user) in (access.Role.EDITOR, access.Role.ADMINISTRATOR)
+    return access.is_staff_member(user)
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -65,6 +67,8 @@ def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
     transcript = _transcript(transcript_id)
     media = transcript.media
     testimony = media.testimony
+    if refused := content_guard(request, testimony, what=f"Transcript editor ({transcript.pk})"):
+        return refused
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
     playable = bool(media.web) and access.can_view(request.user, testimony, part)
     edits = transcript.edits.select_related("author", "segment").order_by("-created_at", "-pk")
@@ -155,7 +159,14 @@ _ACTIONS: dict[str, Callable[[HttpRequest, Segment], str]] = {
 def segment_change(request: HttpRequest, transcript_id: int, segment_id: int) -> HttpResponse:
     """Save, split or merge one segment (the button pressed is ``action``)."""
     _require_editor(request)
-    segment = get_object_or_404(Segment, pk=segment_id, transcript_id=transcript_id)
+    segment = get_object_or_404(
+        Segment.objects.select_related("transcript__media__testimony"),
+        pk=segment_id,
+        transcript_id=transcript_id,
+    )
+    testimony = segment.transcript.media.testimony
+    if refused := content_guard(request, testimony, what=f"Transcript edit ({transcript_id})"):
+        return refused
     action = _ACTIONS.get(request.POST.get("action", ""))
     url = reverse("archive_transcript_edit", args=[transcript_id])
     if action is None:
@@ -175,11 +186,26 @@ def jobs_index(request: HttpRequest) -> HttpResponse:
     """Every transcription job with its state and progress; cancel or retry."""
     _require_editor(request)
     state = request.GET.get("state") or None
+    jobs = jobs_list(state=state)
+    shown = _shown_testimonies(request, {job.testimony_id for job in jobs})
     return TemplateResponse(
         request,
         "archive/admin/jobs.html",
-        {"jobs": jobs_list(state=state), "state": state},
+        {"jobs": [_masked(job, shown) for job in jobs], "state": state},
     )
+
+
+def _shown_testimonies(request: HttpRequest, ids: set[int | None]) -> set[int]:
+    """The testimonies whose titles this staff member may read in the jobs list."""
+    pages = TestimonyPage.objects.filter(pk__in=[pk for pk in ids if pk is not None])
+    return {page.pk for page in pages if may_show(request, page)}
+
+
+def _masked(job: Any, shown: set[int]) -> Any:
+    # A sealed or withdrawn testimony's title is its content too: the list says only its number.
+    if job.testimony_id is not None and job.testimony_id not in shown:
+        return replace(job, title=f"Restricted testimony {job.testimony_id}")
+    return job
 
 
 @require_admin_access

@@ -14,6 +14,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from archive import access, submission_views
+from archive.admin_access import content_guard, dark_content_reason
 from archive.admin_views import change_consent, withdraw_testimony
 from archive.collection_views import serve_collection_page
 from archive.errors import ReviewPending
@@ -52,6 +53,22 @@ def refuse_publishing_without_consent(request: HttpRequest, page: object) -> Htt
     return None
 
 
+@hooks.register("before_edit_page")
+def open_testimony_content_by_policy(request: HttpRequest, page: object) -> HttpResponse | None:
+    # The page editor shows the summary, themes and consent: testimony content.
+    if isinstance(page.specific_deferred, TestimonyPage):
+        return content_guard(request, page.specific, what="Page editor")
+    return None
+
+
+@hooks.register("construct_explorer_page_queryset")
+def hide_dark_testimony_from_editors(parent_page: object, pages: object, request: HttpRequest):
+    # A sealed or withdrawn testimony's title is content too: only administrators list it.
+    if access.is_administrator(request.user):
+        return pages
+    return pages.exclude(pk__in=access.dark_testimonies().values("pk"))
+
+
 hooks.register("register_admin_urls", register_privacy_urls)
 hooks.register("register_page_header_buttons", personal_information_button)
 hooks.register("register_admin_urls", register_transcript_admin_urls)
@@ -73,6 +90,11 @@ def register_archive_admin_urls() -> list:
             change_consent,
             name="archive_change_consent",
         ),
+        path(
+            "testimony/<int:page_id>/reason/",
+            dark_content_reason,
+            name="archive_dark_content_reason",
+        ),
     ]
 
 
@@ -90,10 +112,7 @@ def invitations_menu_item() -> MenuItem:
 
 @hooks.register("register_page_header_buttons")
 def withdraw_button(page: object, user: object, view_name: str, next_url: str | None = None):
-    if isinstance(page.specific_deferred, TestimonyPage) and access.role_of(user) in (
-        access.Role.EDITOR,
-        access.Role.ADMINISTRATOR,
-    ):
+    if isinstance(page.specific_deferred, TestimonyPage) and access.is_staff_member(user):
         yield PageMenuItem(
             "Change consent",
             reverse("archive_change_consent", args=[page.pk]),
@@ -127,7 +146,8 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
 # Consent versions are never edited or deleted in the admin: a change is a new
 # version made by a service. The audit log is for administrators only.
 register_permission_policy(
-    ConsentVersion, ReadOnlyPolicy(ConsentVersion, viewers=(access.Role.EDITOR,))
+    ConsentVersion,
+    ReadOnlyPolicy(ConsentVersion, viewers=(access.Role.EDITOR, access.Role.ARCHIVIST)),
 )
 register_permission_policy(AuditLogEntry, ReadOnlyPolicy(AuditLogEntry, viewers=()))
 

@@ -155,6 +155,12 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # outlive a storyteller's withdrawal. Editors add redirects by hand.
 WAGTAILREDIRECTS_AUTO_CREATE = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "odt", "docx"]
+# Testimony goes live only when its workflow is approved; the approvals are the
+# permission (archive/workflow_finish.py), so nobody publishes around them.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "archive.workflow_finish.publish_approved"
+# A one-person archive: its only archivist may verify their own widening of
+# consent. Elsewhere a second archivist must (archive/access.py).
+TESTIMONIO_ALLOW_SELF_VERIFICATION = env_bool("TESTIMONIO_ALLOW_SELF_VERIFICATION", False)
 
 # --- Testimonio -----------------------------------------------------------
 

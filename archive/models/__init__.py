@@ -7,7 +7,13 @@ from archive.models.collections import (
     CollectionPage,
     CollectionVisibility,
 )
-from archive.models.consent import AccessLevel, ConsentMethod, ConsentRecord, ConsentVersion
+from archive.models.consent import (
+    AccessLevel,
+    ConsentMethod,
+    ConsentRecord,
+    ConsentVerification,
+    ConsentVersion,
+)
 from archive.models.media import MediaAsset
 from archive.models.redaction import PiiKind, Redaction, RedactionStatus
 from archive.models.researchers import ResearcherApproval
@@ -23,6 +29,7 @@ from archive.models.transcript import (
     TranscriptKind,
     TranscriptStatus,
 )
+from archive.models.workflow import ConsentVerificationTask
 
 __all__ = [
     "AccessLevel",
@@ -39,7 +46,9 @@ __all__ = [
     "Upload",
     "UploadStatus",
     "ConsentMethod",
+    "ConsentVerification",
     "ConsentVersion",
+    "ConsentVerificationTask",
     "PiiKind",
     "Redaction",
     "RedactionStatus",

@@ -8,10 +8,16 @@ class AuditAction(models.TextChoices):
     VIEW_PAGE = "view_page", "Viewed testimony page"
     PLAY_MEDIA = "play_media", "Played media"
     DOWNLOAD_TRANSCRIPT = "download_transcript", "Downloaded transcript"
+    ADMIN_VIEW = "admin_view", "Opened in the admin"
+    ADMIN_REFUSED = "admin_refused", "Refused in the admin"
+    SEALED_OPENED = "sealed_opened", "Opened sealed or withdrawn material, with a reason"
+    CONSENT_CHANGED = "consent_changed", "Changed consent"
+    CONSENT_REFUSED = "consent_refused", "Consent change refused"
+    CONSENT_VERIFIED = "consent_verified", "Verified consent"
 
 
 class AuditLogEntry(models.Model):
-    """One view of researcher- or staff-level material. Written, never edited."""
+    """One view of restricted material, or one decision about consent. Written, never edited."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -20,7 +26,7 @@ class AuditLogEntry(models.Model):
     action = models.CharField(max_length=30, choices=AuditAction.choices)
     testimony_id = models.BigIntegerField(db_index=True)
     access_level = models.CharField(max_length=20)
-    detail = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

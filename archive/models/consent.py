@@ -94,6 +94,9 @@ class ConsentVersion(models.Model):
 
     withdrawn = models.BooleanField(default=False)
     withdrawal_reason = models.TextField(blank=True)
+    # Set when this version (or an unverified one before it) widened access: it
+    # shows nothing until an archivist verifies it in the publishing workflow.
+    needs_verification = models.BooleanField(default=False, editable=False)
 
     change_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -116,9 +119,21 @@ class ConsentVersion(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def verified(self) -> bool:
+        """Has an archivist verified the storyteller's consent for this version?"""
+        return ConsentVerification.objects.filter(version_id=self.pk).exists()
+
+    @property
+    def awaiting_verification(self) -> bool:
+        """A widening that no archivist has verified yet: it is not in force."""
+        return self.needs_verification and not self.verified
+
+    @property
     def state_label(self) -> str:
         if self.withdrawn:
             return "withdrawn"
+        if self.awaiting_verification:
+            return f"{self.get_access_level_display()}, awaiting an archivist's verification"
         label = self.get_access_level_display()
         return f"{label}, embargoed until {self.embargo_until}" if self.is_embargoed() else label
 
@@ -138,3 +153,23 @@ class ConsentVersion(models.Model):
             errors["show_face"] = "The face can only be shown in a video the storyteller allows."
         if errors:
             raise ValidationError(errors)
+
+
+class ConsentVerification(models.Model):
+    """An archivist's check that a consent version matches the storyteller's documented consent.
+
+    Kept apart from the version so that versions stay write-once; made only by
+    the publishing workflow's "Consent verified" step.
+    """
+
+    version = models.OneToOneField(
+        ConsentVersion, on_delete=models.CASCADE, related_name="verification"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Verification of {self.version}"

@@ -140,6 +140,11 @@ class TestimonyPage(Page):
         audit_view(user=request.user, testimony=self, action=AuditAction.VIEW_PAGE)
         return super().serve(request, *args, **kwargs)
 
+    def permissions_for_user(self, user: Any) -> Any:
+        from archive.page_permissions import TestimonyPermissionTester
+
+        return TestimonyPermissionTester(user, self)
+
     def get_sitemap_urls(self, request: HttpRequest | None = None) -> list[dict[str, Any]]:
         from archive import access
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from archive import access
 from archive.consent import consent_amend, consent_withdraw
-from archive.models import ResearcherApproval
+from archive.models import ResearcherApproval, TestimonyPage
 from archive.signing import media_url
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,12 @@ def archive(make_testimony):
     for level in LEVELS:
         for state in STATES:
             canary = f"Canary{level.title()}{state.title()}"
-            testimony = make_testimony(canary, access_level=level)
+            testimony = make_testimony(canary, access_level=level, publish=level != "sealed")
+            if level == "sealed":
+                # Sealed testimony can no longer be published; a page made live
+                # around that rule (by hand in the database) must still show nothing.
+                TestimonyPage.objects.filter(pk=testimony.pk).update(live=True)
+                testimony = TestimonyPage.objects.get(pk=testimony.pk)
             if state == "embargoed":
                 consent_amend(
                     record=testimony.consent,

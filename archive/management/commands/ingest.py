@@ -54,6 +54,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         source: Path = options["file"]
+        if options["publish"] and options["access"] == "sealed":
+            # Refused before anything is stored: nothing half-made is left behind.
+            raise CommandError(
+                "Sealed testimony is never published: ingest it without --publish "
+                "(it stays a draft that only the archive's staff can work on)."
+            )
         try:
             transcript = testimony_ingest(
                 source=source,
