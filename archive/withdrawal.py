@@ -14,8 +14,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import PageLogEntry, WorkflowState
+from wagtail.models import COMMENTS_RELATION_NAME, PageLogEntry, WorkflowState
 
+from archive.compaction import compact_after_purge
 from archive.consent import consent_withdraw
 from archive.errors import ConsentError
 from archive.models import ConsentVersion, TestimonyPage
@@ -51,6 +52,7 @@ def testimony_purge(*, testimony: TestimonyPage, by: Any = None) -> TestimonyPag
             files += [field for field in (media.original, media.web) if field.name]
             media.delete()  # transcripts, segments and redactions go with it
         testimony.theme_links.all().delete()
+        getattr(testimony, COMMENTS_RELATION_NAME).all().delete()  # editors' notes quote it
         testimony.revisions.all().delete()
         WorkflowState.objects.filter(
             base_content_type_id=testimony.content_type_id, object_id=str(testimony.pk)
@@ -78,6 +80,8 @@ def testimony_purge(*, testimony: TestimonyPage, by: Any = None) -> TestimonyPag
         transaction.on_commit(lambda: _delete_files(files))
     _compact_admin_search_index()
     testimony_purged.send(sender=TestimonyPage, testimony=testimony)
+    # Last, once everything is committed: the deleted pages leave the WAL and the file.
+    transaction.on_commit(compact_after_purge)
     return testimony
 
 

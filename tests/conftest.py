@@ -105,12 +105,21 @@ def record(tmp_path: Path) -> Callable[..., Recording]:
 def ingest() -> Callable[..., dict]:
     """Run `manage.py ingest --json` and return what it printed."""
 
-    def do(path: Path, *, title: str = "A testimony", access: str = "public", **flags: str) -> dict:
+    def do(
+        path: Path,
+        *,
+        title: str = "A testimony",
+        access: str = "public",
+        publish: bool = True,
+        **flags: str,
+    ) -> dict:
         out = StringIO()
         args = [str(path), "--title", title, "--storyteller", "Ana P.", "--access", access]
         for flag, value in flags.items():
             args += [f"--{flag}", value]
-        call_command("ingest", *args, "--publish", "--json", stdout=out, stderr=StringIO())
+        if publish:
+            args.append("--publish")
+        call_command("ingest", *args, "--json", stdout=out, stderr=StringIO())
         return json.loads(out.getvalue())
 
     return do

@@ -148,7 +148,7 @@ def test_sealed_testimony_cannot_be_exported_by_a_visitor(record, ingest) -> Non
     from archive.models import TestimonyPage
 
     recording = record(["Nothing to see."])
-    made = ingest(recording.path, title="Sealed", access="sealed", model="tiny.en")
+    made = ingest(recording.path, title="Sealed", access="sealed", model="tiny.en", publish=False)
 
     with pytest.raises(ExportError):
         ohms_from_testimony(TestimonyPage.objects.get(pk=made["id"]), user=AnonymousUser())

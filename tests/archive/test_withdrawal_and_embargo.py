@@ -265,3 +265,37 @@ def test_editor_changes_consent_as_a_new_version_with_its_signed_form(make_testi
     assert current.signed_form.read() == b"%PDF-1.4 signed"
     assert testimony.consent.versions.get(version=1).access_level == "public"
     assert Client().get(testimony.site_path).status_code == 404  # no longer public
+
+
+def test_purges_lists_what_an_operator_replays_against_backups(make_testimony):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    kept = make_testimony("Shelduck")
+    gone = make_testimony("Smew")
+    testimony_withdraw(testimony=gone, reason="Asked.", purge=True)
+    out = StringIO()
+
+    call_command("purges", "--json", stdout=out)
+
+    rows = json.loads(out.getvalue())
+    assert [row["id"] for row in rows] == [gone.pk]
+    assert kept.pk not in {row["id"] for row in rows}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_purge_compact_rewrites_the_purged_tables_on_postgresql():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's compaction runs on a file database in test_purge_leaves_no_bytes")
+    out = StringIO()
+    call_command("purge_compact", "--full", stdout=out)
+
+    assert out.getvalue().startswith(f"{connection.vendor}")
+    assert "rewritten" in out.getvalue()

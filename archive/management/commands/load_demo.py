@@ -78,6 +78,10 @@ class Command(BaseCommand):
         transcript_process(transcript=transcript, progress=progress)
         transcript.refresh_from_db()
         summary = f"{transcript.language}, {transcript.segments.count()} segments"
+        if entry["access"] == "sealed":
+            # Sealed testimony is never published: the demo keeps it as the draft it is.
+            progress.finish(f"{summary}; sealed, kept as a draft")
+            return
         try:
             testimony_publish(testimony=testimony)
         except ReviewPending as e:
