@@ -9,6 +9,10 @@ class ArchiveConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from archive.accounts import signals
+        from archive.accounts.checks import email_backend_check
         from archive.pii import pii_model_check
 
         checks.register(pii_model_check)
+        checks.register(email_backend_check)
+        signals.connect()

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 
 from archive import access
+from archive.accounts.verification import VERIFY_FIRST, has_verified_email
 from archive.audit import audit_view
 from archive.errors import ArchiveError
 from archive.models import (
@@ -171,10 +172,16 @@ def _unique_slug(index: CollectionIndexPage, title: str) -> str:
 def collection_create(
     *, owner: Any, title: str, intro: str = "", copied_from: CollectionPage | None = None
 ) -> CollectionPage:
-    """A new private collection owned by `owner`. Raises CollectionError without a title."""
+    """A new private collection owned by `owner`.
+
+    Raises CollectionError without a title, or when the owner has no verified email.
+    """
     title = (title or "").strip()
     if not owner or not owner.is_authenticated:
         raise CollectionError("Log in to make a collection.")
+    if not has_verified_email(owner):
+        # A collection can be shared and published: it needs a person the archive can reach.
+        raise CollectionError(str(VERIFY_FIRST))
     if not title:
         raise CollectionError("Give the collection a title.")
     if len(title) > 255:

@@ -14,6 +14,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from archive import access, submission_views
+from archive.accounts.admin import offered_collections_menu_item, register_offered_collections_urls
 from archive.admin_access import content_guard, dark_content_reason
 from archive.admin_views import change_consent, withdraw_testimony
 from archive.collection_views import serve_collection_page
@@ -74,6 +75,8 @@ hooks.register("register_page_header_buttons", personal_information_button)
 hooks.register("register_admin_urls", register_transcript_admin_urls)
 hooks.register("register_page_header_buttons", edit_transcript_button)
 hooks.register("register_admin_menu_item", jobs_menu_item)
+hooks.register("register_admin_urls", register_offered_collections_urls)
+hooks.register("register_admin_menu_item", offered_collections_menu_item)
 
 
 @hooks.register("register_admin_urls")

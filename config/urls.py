@@ -25,6 +25,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feed/", LatestTestimonyFeed(), name="feed"),
     path("research/request/", research_views.research_request, name="research-request"),
+    path("accounts/", include("archive.accounts.urls")),
     path("submit/", include("archive.submission_urls")),
     path("", include("archive.collection_urls")),
     path("", include(wagtail_urls)),

@@ -219,3 +219,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for the next transactional test, not for ordinary ones after it.
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def make_account():
+    """A registered user with an email address, verified (as allauth records it) unless told."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    def make(username: str, *, password: str = "", verified: bool = True, **fields: object):
+        user = get_user_model().objects.create_user(
+            username, f"{username}@example.org", password or f"pw-{username}", **fields
+        )
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+        return user
+
+    return make

@@ -23,8 +23,8 @@ WITHDRAWN = "This moment was withdrawn at the storyteller's request."
 
 
 @pytest.fixture
-def educator():
-    return get_user_model().objects.create_user("educator", password="pw-educator")
+def educator(make_account):
+    return make_account("educator")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from archive import collections as services
 from archive.models import AccessLevel, CollectionIndexPage, CollectionVisibility
@@ -12,13 +11,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def educator():
-    return get_user_model().objects.create_user("educator", password="pw-educator")
+def educator(make_account):
+    return make_account("educator")
 
 
 @pytest.fixture
-def other():
-    return get_user_model().objects.create_user("other", password="pw-other")
+def other(make_account):
+    return make_account("other")
 
 
 def test_migration_made_the_collections_page_under_the_archive():

@@ -131,9 +131,11 @@ def test_only_administrators_read_the_audit_log_and_nobody_writes_it(admin_clien
     assert admin_client.get("/admin/consent_versions/new/").status_code in (302, 403)
 
 
-def test_a_registered_user_requests_access_and_gets_it_only_once_approved(make_testimony):
+def test_a_registered_user_requests_access_and_gets_it_only_once_approved(
+    make_testimony, make_account
+):
     restricted = make_testimony("Stint", access_level="researchers")
-    user = get_user_model().objects.create_user("nadia", "n@example.org", "pw")
+    user = make_account("nadia")
     client = Client()
     client.force_login(user)
 
@@ -144,7 +146,9 @@ def test_a_registered_user_requests_access_and_gets_it_only_once_approved(make_t
     assert not user.researcher_approvals.exists()
 
     purpose = "A study of courthouse arrests for a public-interest law clinic report."
-    sent = client.post("/research/request/", {"purpose": purpose, "accept_terms": "on"})
+    sent = client.post(
+        "/research/request/", {"first_name": "Nadia", "purpose": purpose, "accept_terms": "on"}
+    )
     assert b"waiting for an archivist" in sent.content
     assert client.get(restricted.site_path).status_code == 404
 
