@@ -25,13 +25,15 @@ class SignupForm(AllauthSignupForm):
     limit counts every address alike, known or not, so it reveals nothing.
     """
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data.get("email", "").lower()
-        request = context.request
-        if email and request is not None:
-            if not ratelimit.consume(request, action="signup_email", key=email):
-                raise forms.ValidationError(TOO_MANY_SIGNUPS)
-        return super().clean_email()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        # Counted only when the form is otherwise good, i.e. when a mail would go:
+        # a person struggling with the password rules is not locked out by it.
+        if email and not self.errors and context.request is not None:
+            if not ratelimit.consume(context.request, action="signup_email", key=email):
+                self.add_error("email", TOO_MANY_SIGNUPS)
+        return cleaned
 
 
 class PublicCollections(models.TextChoices):

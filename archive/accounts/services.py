@@ -96,8 +96,9 @@ def may_curate(user: Any) -> bool:
 def offered_collections() -> list[CollectionPage]:
     """Public collections whose owner deleted their account, oldest first."""
     return list(
-        CollectionPage.objects.filter(owner__isnull=True, visibility=CollectionVisibility.PUBLIC)
-        .order_by("pk")
+        CollectionPage.objects.filter(
+            owner__isnull=True, visibility=CollectionVisibility.PUBLIC
+        ).order_by("pk")
     )
 
 
