@@ -4,7 +4,6 @@ after a storyteller withdraws, the visitor sees only the placeholder."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from archive.consent import consent_withdraw
@@ -34,11 +33,11 @@ def add_hit_to_collection(page, base: str, testimony_title: str, *, new_title: s
 # archive home, Collections page and thesaurus that migrations seed would be lost.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_educator_collects_reorders_publishes_and_a_withdrawn_clip_becomes_a_placeholder(
-    live_server, browser, make_testimony
+    live_server, browser, make_testimony, make_account
 ):
     first = make_testimony("Lanternfish")
     second = make_testimony("Bluebell")
-    get_user_model().objects.create_user("educator", password="pw-educator")
+    make_account("educator", password="pw-educator")
     client = Client()
     assert client.login(username="educator", password="pw-educator")
     educator = browser.new_context()
