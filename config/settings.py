@@ -175,6 +175,9 @@ TRANSCRIPTION_ENGINE = env_str("TRANSCRIPTION_ENGINE", "faster-whisper")  # or "
 TRANSCRIPTION_MODEL = env_str("TRANSCRIPTION_MODEL", "base")
 TRANSCRIPTION_DEVICE = env_str("TRANSCRIPTION_DEVICE", "cpu")
 TRANSCRIPTION_COMPUTE_TYPE = env_str("TRANSCRIPTION_COMPUTE_TYPE", "int8")
+# Non-English testimony gets an English machine translation (Whisper's translate
+# task) after its transcript, so English questions find it; False turns it off.
+TESTIMONIO_TRANSLATE = env_bool("TESTIMONIO_TRANSLATE", True)
 
 SEARCH_BACKENDS = {
     "default": {
