@@ -188,6 +188,7 @@ def make_backend(name: str) -> Any:
         url = os.environ.get(
             "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/testimonio_search_test"
         )
+        ensure_database(url)
         return SearchBackend({"DATABASE_URL": url, "TABLE": "relevance_bench"})
     if name == "elasticsearch":
         url = os.environ.get("ELASTICSEARCH_URL")
@@ -197,6 +198,18 @@ def make_backend(name: str) -> Any:
 
         return SearchBackend({"URL": url, "INDEX": "testimonio-relevance"})
     raise SystemExit(f"unknown backend {name!r}")
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database on first use, as the contract tests do."""
+    import psycopg
+    from psycopg import sql
+
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def index_archive(backend: Any) -> int:
@@ -338,9 +351,7 @@ def report(label: str, runs: dict[str, dict[str, list]], manifest: dict) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--backends", nargs="+", default=["sqlite", "postgres", "elasticsearch"]
-    )
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres", "elasticsearch"])
     parser.add_argument("--rebuild-corpus", action="store_true")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose search code to run")
