@@ -15,7 +15,7 @@ import re
 from archive.language import analyse, words
 from search.plan import MatchPlan
 
-__all__ = ["SNIPPET_WORDS", "leading_words_html", "marked_html"]
+__all__ = ["SNIPPET_WORDS", "hit_snippets", "leading_words_html", "marked_html"]
 
 SNIPPET_WORDS = 16
 _BEFORE = 4
@@ -71,3 +71,18 @@ def marked_html(text: str, language: str, plan: MatchPlan) -> tuple[str, bool]:
     # Neighbouring marked words (a phrase) read as one highlight.
     shown = " ".join(pieces).replace("</mark> <mark>", " ")
     return (_ELLIPSIS if start else "") + shown + (_ELLIPSIS if end < len(found) else ""), True
+
+
+def hit_snippets(
+    text: str, translation: str, language: str, plan: MatchPlan | None
+) -> tuple[str, str]:
+    """(Snippet of what was said, snippet of its machine translation or "").
+
+    What was said comes first, marked where it matched (else its first
+    words); the translation beside it is marked where it matched.
+    """
+    if plan is None or not plan.has_text:
+        return leading_words_html(text), leading_words_html(translation) if translation else ""
+    said, _ = marked_html(text, language, plan)
+    translated = marked_html(translation, "en", plan)[0] if translation else ""
+    return said, translated

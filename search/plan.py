@@ -7,8 +7,7 @@ moments. A plan has one :class:`Clause` per typed word that carries meaning
 language, or in English and Spanish when the question does not tell); the
 thesaurus :class:`Expansion` phrases that stand for some of those words;
 exact phrases; excluded stems; and ``minimum``, how many clauses a moment
-must match (:func:`minimum_should_match`, the rule Elasticsearch writes
-``2<-1 4<60%``). A ``+word`` or the "all words" option makes a clause
+must match (:func:`minimum_should_match`). A ``+word`` or the "all words" option makes a clause
 required: its own word forms must be there, not only a synonym.
 
 A question of stop words alone ("to be or not to be") is looked up word
@@ -25,7 +24,6 @@ from search.expansion import MAX_PHRASES, Thesaurus
 from search.query import Query
 
 __all__ = [
-    "MINIMUM_SHOULD_MATCH",
     "Clause",
     "Expansion",
     "MatchPlan",
@@ -33,24 +31,25 @@ __all__ = [
     "plan_query",
 ]
 
-# Elasticsearch's notation for the same rule (search/backends/elasticsearch.py).
-MINIMUM_SHOULD_MATCH = "2<-1 4<60%"
-
 Form = tuple[str, ...]  # a stem, or the stems of a word written with a hyphen or apostrophe
 
 
 def minimum_should_match(clauses: int) -> int:
     """How many of ``clauses`` typed words a moment must match.
 
-    Up to two words: all of them; three or four: all but one; five and
-    more: 60% (rounded down). A long question in a journalist's words is
-    then still answered by the moment that says most of it.
+    A journalist's question is in their words, not the storyteller's, and a
+    moment is a sentence or two: it rarely says more than two of the
+    question's words. So up to three words, one is enough; four to seven,
+    two; longer questions, a quarter of them. Ranking puts the moments that
+    say more of the question, rarer words and closer together, first;
+    ``+word`` (or "all words") makes a word required. Elasticsearch gets the
+    same number (search/backends/elasticsearch.py).
     """
-    if clauses <= 2:
-        return clauses
-    if clauses <= 4:
-        return clauses - 1
-    return max(1, clauses * 6 // 10)
+    if clauses <= 3:
+        return min(clauses, 1)
+    if clauses <= 7:
+        return 2
+    return clauses // 4
 
 
 @dataclass(frozen=True)
@@ -201,9 +200,9 @@ def plan_query(query: Query, thesaurus: Thesaurus) -> MatchPlan:
                 continue
             # A synonym may be another clause's own word ("posting bail" -> "bail"):
             # it still stands for the clause it does not spell.
-            phrases = tuple(
-                other.stems for other in match.others if other.stems not in taken
-            )[:budget]
+            phrases = tuple(other.stems for other in match.others if other.stems not in taken)[
+                :budget
+            ]
             if phrases:
                 taken.update(phrases)
                 budget -= len(phrases)

@@ -61,7 +61,7 @@ from search.backends.base import (
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
 from search.fuzzy import PER_WORD, fuzzy_wanted, near_words, rare_limit
-from search.highlight import leading_words_html, marked_html
+from search.highlight import hit_snippets
 from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
 from search.ranking import Statistics, own_forms, ranked_window
@@ -336,17 +336,6 @@ def _snippet_html(raw: str) -> str:
     return (
         html.escape(raw, quote=False).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
     )
-
-
-def hit_snippets(
-    text: str, translation: str, language: str, plan: MatchPlan | None
-) -> tuple[str, str]:
-    """(Snippet of what was said, snippet of its translation or ""), both marked in Python."""
-    if plan is None or not plan.has_text:
-        return leading_words_html(text), leading_words_html(translation) if translation else ""
-    said, _ = marked_html(text, language, plan)
-    translated = marked_html(translation, "en", plan)[0] if translation else ""
-    return said, translated
 
 
 def _spread(rowids: Sequence[int], count: int) -> Sequence[int]:
