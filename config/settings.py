@@ -184,6 +184,8 @@ SEARCH_BACKENDS = {
         "BACKEND": env_str("SEARCH_BACKEND", "search.backends.sqlite.SearchBackend"),
         "PATH": str(env_path("SEARCH_SQLITE_PATH", VAR_DIR / "search.sqlite3")),
         "URL": env_str("ELASTICSEARCH_URL", ""),
+        # Questions are expanded by the Themes as editors keep them (search/expansion.py).
+        "THESAURUS": "search.expansion.archive_thesaurus",
     }
 }
 

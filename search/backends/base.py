@@ -49,9 +49,14 @@ GROUP_CANDIDATES = 1_000
 
 
 def _thesaurus_source(value: object) -> Callable[[], Thesaurus]:
-    """``THESAURUS``: a Thesaurus, a function returning one, or its dotted path."""
+    """``THESAURUS``: a Thesaurus, a function returning one, or its dotted path.
+
+    Without one, the seed thesaurus (pure data): a backend made directly, as
+    benchmarks and the backends' own tests do, needs no database. The
+    settings name ``search.expansion.archive_thesaurus``, the Themes editors keep.
+    """
     if value is None:
-        value = "search.expansion.archive_thesaurus"
+        value = "search.expansion.seed_thesaurus"
     if isinstance(value, Thesaurus):
         fixed = value
         return lambda: fixed
@@ -242,7 +247,7 @@ class SearchBackend(ABC):
         self._thesaurus = _thesaurus_source(params.get("THESAURUS"))
 
     def thesaurus(self) -> Thesaurus:
-        """The thesaurus questions are expanded by (param ``THESAURUS``; the archive's Themes)."""
+        """The thesaurus questions are expanded by (param ``THESAURUS``)."""
         return self._thesaurus()
 
     def plan(self, query: Query) -> MatchPlan:
