@@ -611,7 +611,7 @@ class BackendContract:
         assert self.search(backend, "+bail", PUBLIC).total == 1  # only 501 now
         assert self.ids(self.search(backend, "+detainer +release")) == {101}
         assert self.search(backend, "", themes=["secure-communities"]).total == 0
-        assert self.facet(self.search(backend, "detainer"), "theme") == {"detention": 1}
+        assert self.facet(self.search(backend, "+detainer"), "theme") == {"detention": 1}
 
     def test_clear_empties_the_index(self, backend) -> None:
         backend.clear()
