@@ -236,6 +236,7 @@ def render_without_marks(snippet_html: str) -> str:
 
 # -- a fixed judged corpus: asked the way journalists ask -----------------------
 
+
 def moment(
     segment_id: int,
     testimony_id: int,
@@ -693,9 +694,7 @@ class BackendContract:
         assert "video" in marked_words(hit.translation_html)
         assert hit.player_url == "/testimonies/j11/?t=30"
 
-    def test_a_misheard_word_is_found_by_a_near_spelling_below_exact_matches(
-        self, judged
-    ) -> None:
+    def test_a_misheard_word_is_found_by_a_near_spelling_below_exact_matches(self, judged) -> None:
         results = self.search(judged, "hold", PUBLIC)
         assert 1003 in self.ids(results)  # Whisper wrote "cold"
         judged.index_segments([moment(1006, 10, "The hold lasted for weeks.")])
@@ -703,9 +702,7 @@ class BackendContract:
         assert ranked[0].segment_id == 1006
         assert self.search(judged, "+hold", PUBLIC).total == 1  # the strict form: no near spelling
 
-    def test_no_near_spelling_synonym_or_suggestion_reveals_restricted_text(
-        self, judged
-    ) -> None:
+    def test_no_near_spelling_synonym_or_suggestion_reveals_restricted_text(self, judged) -> None:
         # "zanzibar" is said only in a staff testimony.
         for text in ("zanzibr", "zanzibar", "zanzibar detainer", "+zanzibar", '"zanzibar"'):
             for search in (judged.search, judged.search_grouped):

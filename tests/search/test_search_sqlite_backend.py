@@ -50,7 +50,9 @@ def test_player_url_adds_the_second_to_any_url(url: str, expected: str) -> None:
 
 def test_every_word_is_quoted_for_fts5() -> None:
     query = Query(terms=('he said "no"', "bail"), phrases=(("ice", "hold"),), exclusions=("not",))
-    match, counted = segment_match(plan_query(query, seed_thesaurus()), query, frozenset({"public"}))
+    match, counted = segment_match(
+        plan_query(query, seed_thesaurus()), query, frozenset({"public"})
+    )
     assert '"ice hold"' in match
     assert '"he said no"' in match  # the word's tokens as one quoted phrase, no quote left raw
     assert match.endswith('NOT ({stems tstems}: ("not"))')
