@@ -254,12 +254,11 @@ class SearchBackend(ABC):
         """What this backend looks for: the shared plan (search/plan.py) of ``query``."""
         return plan_query(query, self.thesaurus())
 
-    def thesaurus_changed(self) -> str:
-        """Called after an editor changed a theme's terms; returns what to tell them, or "".
+    def thesaurus_changed(self) -> None:  # noqa: B027 - optional: most expand at query time
+        """A theme's terms changed: bring the backend's synonyms up to date where it can."""
 
-        Backends that expand questions at query time need nothing; one that
-        keeps synonyms in its index says how the change reaches it.
-        """
+    def thesaurus_notice(self) -> str:
+        """What an editor who changed the thesaurus must do for search to follow, or ""."""
         return ""
 
     # -- public API ---------------------------------------------------------

@@ -815,11 +815,14 @@ class SearchBackend(BaseSearchBackend):
             id=self.synonyms_set, synonyms_set=synonyms_set_body(thesaurus)
         )
 
-    def thesaurus_changed(self) -> str:
+    def thesaurus_changed(self) -> None:
         if self.synonyms_set:
             self._call(
                 "update the thesaurus synonyms", lambda: self._put_synonyms(self.thesaurus())
             )
+
+    def thesaurus_notice(self) -> str:
+        if self.synonyms_set:
             return ""
         return (
             "Elasticsearch keeps the thesaurus in its index: run `manage.py rebuild_index` for "
