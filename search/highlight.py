@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from archive.language import analyse, words
 from search.plan import MatchPlan
@@ -32,11 +33,18 @@ def leading_words_html(text: str) -> str:
     return html.escape(shown, quote=False)
 
 
-def _wanted(token: str, language: str, stems: frozenset[str], phrase_words: set[str]) -> bool:
+@lru_cache(maxsize=65_536)
+def _analysed(token: str, language: str) -> tuple[str, str] | None:
+    """(folded word, stem) of a run of letters; snippets repeat the same words."""
     folded = words(token)
     if not folded:
-        return False
-    return folded[0] in phrase_words or analyse(token, language)[0] in stems
+        return None
+    return folded[0], analyse(token, language)[0]
+
+
+def _wanted(token: str, language: str, stems: frozenset[str], phrase_words: set[str]) -> bool:
+    found = _analysed(token, language)
+    return found is not None and (found[0] in phrase_words or found[1] in stems)
 
 
 def marked_html(text: str, language: str, plan: MatchPlan) -> tuple[str, bool]:

@@ -76,7 +76,7 @@ _HEADLINE_OPTIONS = f"StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, HighlightAll
 _SNIPPET_WORDS = 16
 _BEFORE_MATCH = 5
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,50}")
-RESCORE_WINDOW = 200
+RESCORE_WINDOW = 100
 FREQUENCY_CAP = 50_000
 DOCUMENTS_SECONDS = 60.0
 # Candidates read at most (as SQLite's RANK_CAP).
@@ -587,6 +587,7 @@ class SearchBackend(BaseSearchBackend):
                 )
                 for _, values in matches:
                     params.extend(values)
+            if 1 < plan.minimum < len(matches):
                 clauses.append(
                     sql.SQL("(")
                     + sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c, _ in matches)

@@ -73,7 +73,7 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 4  # PRAGMA user_version set at the end of _SCHEMA
 SUMMARY_TOKENS = 32
 # Candidates ranked by the shared Python ranking; past this bm25 picks them.
-RESCORE_WINDOW = 200
+RESCORE_WINDOW = 100
 # Frequencies (for the ranking's idf) are counted up to this many moments.
 FREQUENCY_CAP = 50_000
 # How long the count of indexed moments (the ranking's N) is reused.
@@ -304,6 +304,12 @@ def segment_match(
         clauses = [_clause(plan, index) for index in range(len(plan.clauses))]
         if plan.minimum >= len(clauses):
             parts.extend(clauses)
+        elif plan.minimum <= 1:
+            # Any clause will do: their OR in the MATCH says it all, nothing to count.
+            parts.extend(
+                c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required
+            )
+            parts.append(" OR ".join(f"({c})" for c in clauses))
         else:
             parts.extend(
                 c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required
