@@ -140,14 +140,28 @@ def synonym_rules(thesaurus: Thesaurus, language: str) -> list[str]:
     return rules
 
 
+def _name(name: str, group: bool) -> list[str]:
+    """A theme's name is one of its terms, unless it names a group of themes.
+
+    "Family" or "Survivors" label a branch of the thesaurus; taken as terms
+    they would expand every question that says "family".
+    """
+    return [] if group else [name]
+
+
 def seed_thesaurus() -> Thesaurus:
     """The thesaurus as the data migration seeds it (archive.thesaurus), names included."""
     global _seed
     if _seed is None:
         from archive.thesaurus import THESAURUS
 
+        groups = {seed.parent for seed in THESAURUS if seed.parent}
         _seed = Thesaurus.from_entries(
-            (seed.slug, (seed.name_en, *seed.terms_en), (seed.name_es, *seed.terms_es))
+            (
+                seed.slug,
+                (*_name(seed.name_en, seed.slug in groups), *seed.terms_en),
+                (*_name(seed.name_es, seed.slug in groups), *seed.terms_es),
+            )
             for seed in THESAURUS
         )
     return _seed
@@ -170,10 +184,15 @@ def archive_thesaurus() -> Thesaurus:
             return _cached[1]
     from archive.models import Theme
 
-    rows = Theme.objects.values_list("slug", "name", "name_es", "terms_en", "terms_es")
+    rows = list(Theme.objects.values_list("slug", "name", "name_es", "terms_en", "terms_es", "pk"))
+    groups = set(Theme.objects.filter(parent__isnull=False).values_list("parent_id", flat=True))
     thesaurus = Thesaurus.from_entries(
-        (slug, [name, *terms_en.splitlines()], [name_es, *terms_es.splitlines()])
-        for slug, name, name_es, terms_en, terms_es in rows
+        (
+            slug,
+            [*_name(name, pk in groups), *terms_en.splitlines()],
+            [*_name(name_es, pk in groups), *terms_es.splitlines()],
+        )
+        for slug, name, name_es, terms_en, terms_es, pk in rows
     )
     with _lock:
         _cached = (time.monotonic(), thesaurus)

@@ -279,9 +279,13 @@ def _clause(plan: MatchPlan, index: int) -> str:
 
 
 def _anything(plan: MatchPlan) -> str | None:
-    """Every alternative of every clause and every phrase: what bm25 ranks candidates by."""
+    """The typed words' own forms and the phrases: what bm25 orders many candidates by.
+
+    Synonyms are left out (their phrases of common words make bm25 dear);
+    moments found only through one follow, and the shared ranking decides.
+    """
     parts = []
-    alternatives = [form for i in range(len(plan.clauses)) for form in plan.alternatives(i)]
+    alternatives = [form for clause in plan.clauses for form in clause.forms]
     if alternatives:
         parts.append(f"{STEM_COLUMNS}: {_any(list(dict.fromkeys(alternatives)))}")
     parts.extend(f"{SAID_COLUMNS}: {_fts5_string(' '.join(p))}" for p in plan.phrases)
@@ -289,32 +293,37 @@ def _anything(plan: MatchPlan) -> str | None:
 
 
 def segment_match(
-    plan: MatchPlan, query: Query, access_levels: frozenset[str]
+    plan: MatchPlan,
+    query: Query,
+    access_levels: frozenset[str],
+    frequencies: Sequence[int] = (),
 ) -> tuple[str, list[str]]:
     """(The MATCH for segments, the clause expressions a row must say ``minimum`` of).
 
     When every clause is needed they are ANDed into the MATCH and the list is
-    empty; otherwise the MATCH holds their OR (and the required ones) and the
-    rowid condition built from the list counts them.
+    empty; when one is enough, the MATCH holds their OR. Otherwise a row
+    saying none of the n - minimum + 1 rarest clauses (by ``frequencies``)
+    cannot say ``minimum`` of them, so the MATCH holds the OR of those only
+    and the backend counts, for its rows, the clauses of the list.
     """
     parts = _filters(query, access_levels)
     parts.extend(f"{SAID_COLUMNS}: {_fts5_string(' '.join(p))}" for p in plan.phrases)
     counted: list[str] = []
     if plan.clauses:
         clauses = [_clause(plan, index) for index in range(len(plan.clauses))]
+        required = [c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required]
         if plan.minimum >= len(clauses):
             parts.extend(clauses)
         elif plan.minimum <= 1:
-            # Any clause will do: their OR in the MATCH says it all, nothing to count.
-            parts.extend(
-                c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required
-            )
+            parts.extend(required)
             parts.append(" OR ".join(f"({c})" for c in clauses))
         else:
-            parts.extend(
-                c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required
+            parts.extend(required)
+            order = sorted(
+                range(len(clauses)), key=lambda i: frequencies[i] if i < len(frequencies) else 0
             )
-            parts.append(" OR ".join(f"({c})" for c in clauses))
+            rarest = sorted(order[: len(clauses) - plan.minimum + 1])
+            parts.append(" OR ".join(f"({clauses[i]})" for i in rarest))
             counted = clauses
     expression = " AND ".join(f"({part})" for part in parts)
     if plan.exclusions:
@@ -575,35 +584,45 @@ class SearchBackend(BaseSearchBackend):
         return " AND ".join(clauses) or "1", params
 
     @staticmethod
-    def _conditions(
-        query: Query, counted: Sequence[str], minimum: int, rowid: str = "f.rowid"
-    ) -> tuple[str, list[object], bool]:
-        """(SQL conditions, their params, whether they read the segments row).
-
-        ``counted`` clause expressions: a row must say at least ``minimum`` of
-        them (counted in one pass over their rowids, inside SQLite).
-        """
+    def _conditions(query: Query) -> tuple[str, list[object], bool]:
+        """(SQL conditions, their params, whether they read the segments row)."""
         where, params = SearchBackend._place_and_years(query)
-        join = bool(params)
-        if counted:
-            union = " UNION ALL ".join(
-                "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?" for _ in counted
-            )
-            where += (
-                f" AND {rowid} IN (SELECT rowid FROM ({union}) "  # noqa: S608
-                "GROUP BY rowid HAVING COUNT(*) >= ?)"
-            )
-            params = [*params, *counted, minimum]
-        return where, params, join
+        return where, params, bool(params)
 
     def _matching(
-        self, conn: sqlite3.Connection, match: str, conditions: tuple[str, list[object], bool]
+        self,
+        conn: sqlite3.Connection,
+        match: str,
+        conditions: tuple[str, list[object], bool],
+        counted: Sequence[str] = (),
+        minimum: int = 0,
     ) -> tuple[int, list[int]]:
         """(how many segments match, their rowids in order: all of them up to COUNT_WALK).
 
         One walk answers both for up to COUNT_WALK matches; beyond that (a
         very common word) an exact COUNT walks again rather than fetch them all.
+        With ``counted`` clauses, each is intersected with the walk inside
+        FTS5 and a row must say ``minimum`` of them; past COUNT_WALK the
+        count is then of the walked rows (a lower bound, flagged approximate
+        since it exceeds RANK_CAP).
         """
+        if counted:
+            _total, rowids = self._matching(conn, match, conditions)
+            if not rowids:
+                return 0, []
+            low, high = rowids[0], rowids[-1]
+            says: Counter[int] = Counter()
+            for clause in counted:
+                says.update(
+                    rowid
+                    for (rowid,) in conn.execute(
+                        "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+                        "AND rowid BETWEEN ? AND ?",
+                        (f"({clause}) AND ({match})", low, high),
+                    )
+                )
+            kept = [rowid for rowid in rowids if says[rowid] >= minimum]
+            return len(kept), kept
         where, params, needs_row = conditions
         join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if needs_row else ""
         rowids = [
@@ -718,9 +737,9 @@ class SearchBackend(BaseSearchBackend):
         return {
             segment_id: (stems, tstems)
             for segment_id, stems, tstems in conn.execute(
-                "SELECT segment_id, stems, tstems FROM segments "
-                "WHERE segment_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(keys)),),
+                "SELECT segment_id, stems, tstems FROM segments "  # noqa: S608
+                f"WHERE segment_id IN ({', '.join('?' * len(keys))})",
+                list(keys),
             )
         }
 
@@ -750,7 +769,7 @@ class SearchBackend(BaseSearchBackend):
             if anything is None:
                 raise ValueError("A browse has nothing to rank: use _browse.")
             # '+rowid' keeps SQLite from running the MATCH once per candidate.
-            ordered = [
+            ranked_first = [
                 rowid
                 for (rowid,) in conn.execute(
                     "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
@@ -765,14 +784,17 @@ class SearchBackend(BaseSearchBackend):
                     ],
                 )
             ]
+            first = set(ranked_first)
+            ordered = ranked_first + [c for c in candidates if c not in first]
         scored = ranked_window(
             plan, statistics, ordered, lambda keys: self._stems(conn, keys), RESCORE_WINDOW
         )[offset:need]
+        keys = [key for key, _ in scored]
         owners = dict(
             conn.execute(
-                "SELECT segment_id, testimony_id FROM segments "
-                "WHERE segment_id IN (SELECT value FROM json_each(?))",
-                (json.dumps([key for key, _ in scored]),),
+                "SELECT segment_id, testimony_id FROM segments "  # noqa: S608
+                f"WHERE segment_id IN ({', '.join('?' * len(keys))})",
+                keys,
             ).fetchall()
         )
         return [(owners[key], key, value) for key, value in scored if key in owners]
@@ -925,17 +947,19 @@ class SearchBackend(BaseSearchBackend):
 
     def _segments(
         self, conn: sqlite3.Connection, query: Query, access_levels: frozenset[str]
-    ) -> tuple[MatchPlan, Statistics, str, tuple[str, list[object], bool]]:
+    ) -> tuple[MatchPlan, Statistics, str, list[str], tuple[str, list[object], bool]]:
         plan, statistics = self._prepare(conn, query, access_levels)
-        match, counted = segment_match(plan, query, access_levels)
-        return plan, statistics, match, self._conditions(query, counted, plan.minimum)
+        match, counted = segment_match(plan, query, access_levels, statistics.frequencies)
+        return plan, statistics, match, counted, self._conditions(query)
 
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
         with self._connection("search") as conn:
-            plan, statistics, match, conditions = self._segments(conn, query, access_levels)
-            total, matched = self._matching(conn, match, conditions)
+            plan, statistics, match, counted, conditions = self._segments(
+                conn, query, access_levels
+            )
+            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
             if not total:
                 return SearchResults()
             facets, approximate = self._facets(conn, total, matched[:FACET_SAMPLE])
@@ -962,9 +986,11 @@ class SearchBackend(BaseSearchBackend):
         per_group: int,
     ) -> SearchResults:
         with self._connection("search") as conn:
-            plan, statistics, match, conditions = self._segments(conn, query, access_levels)
+            plan, statistics, match, counted, conditions = self._segments(
+                conn, query, access_levels
+            )
             testimonies = self._testimony_scores(conn, query, access_levels)
-            total, matched = self._matching(conn, match, conditions)
+            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
             if not total and not testimonies:
                 return SearchResults()
             facets, approximate = (
