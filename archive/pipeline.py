@@ -118,8 +118,23 @@ def transcript_process(
         raise JobStopped(
             f"transcript {transcript.pk} was cancelled before its segments were stored"
         )
+    _translate_by_default(transcript)
     transcript_ready.send(sender=Transcript, testimony=media.testimony)
     return transcript
+
+
+def _translate_by_default(transcript: Transcript) -> None:
+    """Queue an English translation of non-English testimony (TESTIMONIO_TRANSLATE turns it off).
+
+    English questions reach Spanish testimony through it; the worker and the
+    commands process it after the transcript, as for ``--translate``.
+    """
+    if (
+        getattr(settings, "TESTIMONIO_TRANSLATE", True)
+        and transcript.kind == TranscriptKind.TRANSCRIPT
+        and transcript.language not in ("", "en")
+    ):
+        translation_create(transcript=transcript)
 
 
 def _mine(transcript: Transcript) -> QuerySet[Transcript]:

@@ -17,7 +17,7 @@ from archive.consent import OPEN_TERMS
 from archive.errors import ArchiveError
 from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.jobs import job_enqueue
-from archive.models import AccessLevel, Transcript
+from archive.models import AccessLevel, Transcript, TranscriptStatus
 from archive.pipeline import transcript_process, translation_create
 from archive.progress import ProgressLine
 from archive.publishing import testimony_publish
@@ -86,8 +86,10 @@ class Command(BaseCommand):
                 job_enqueue(transcript=transcript)
             else:
                 transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
-                if translation is not None:
-                    transcript_process(transcript=translation, progress=ProgressLine("Translating"))
+                # Non-English testimony is translated by default (TESTIMONIO_TRANSLATE).
+                for queued in transcript.translations.filter(status=TranscriptStatus.QUEUED):
+                    transcript_process(transcript=queued, progress=ProgressLine("Translating"))
+                    translation = queued
             if options["publish"]:
                 testimony = testimony_publish(testimony=testimony)
         except ArchiveError as e:
