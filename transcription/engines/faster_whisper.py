@@ -24,11 +24,20 @@ _LIBRARY_ERRORS = (RuntimeError, ValueError, OSError)
 #: --compare; the table is in the README). Everything not named here is
 #: faster-whisper's own default: beam search of 5, temperature fallback
 #: 0.0-1.0 on a compression ratio over 2.4 or a mean log-probability under -1.
+#: On six generated recordings (15 min, English and Spanish) faster-whisper's
+#: defaults gave WER 0.130; these 0.118. The previous text as prompt made the
+#: Spanish worse (it completes a phrase heard before) and is what lets a loop
+#: run on; the voice-activity filter keeps silence from being decoded (a long
+#: pause is where Whisper invents text); ``multilingual`` detects the language
+#: of every 30-second window from the encoder output already computed, so a
+#: speaker who switches language is transcribed in it, at no measurable cost.
+#: Greedy search (beam 1) was faster but far worse (0.167).
 DECODING: dict[str, Any] = {
     "beam_size": 5,
     "vad_filter": True,
     "word_timestamps": True,
     "condition_on_previous_text": False,
+    "multilingual": True,
 }
 
 #: Decoding of the stretches the coverage check sends back: each clip on its
