@@ -68,6 +68,9 @@ def _start_job_sweeper(sender: object = None, **kwargs: object) -> None:
     global _sweeper
     from archive.jobs import JobSweeper
 
+    if sender is None or app.conf.task_always_eager:
+        # Eager tasks run in their caller: there is no worker here to sweep for.
+        return
     if _sweeper is None:
         _sweeper = JobSweeper().start()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import include, path
+from django.utils.html import escape
 
 from archive.consent import OPEN_TERMS
 from archive.coverage_admin import register_coverage_urls
@@ -85,7 +86,7 @@ def test_a_flagged_testimony_cannot_be_published_until_an_editor_checks_it(
     page = client.get(f"/admin/transcripts/{half_heard.pk}/edit/").content.decode()
     flags = list(half_heard.flags.all())
     for flag in flags:
-        assert flag.message in page
+        assert escape(flag.message) in page
     assert "data-seek=" in page and "Mark checked" in page and "publishing waits" in page
 
     for number, flag in enumerate(flags):
