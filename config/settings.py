@@ -217,6 +217,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job not heard from for this long (seconds) lost its process; every
+# live worker looks for such jobs this often (archive/jobs.py).
+TESTIMONIO_JOB_STALE_AFTER = env_int("TESTIMONIO_JOB_STALE_AFTER", 120)
+TESTIMONIO_JOB_SWEEP_EVERY = env_int("TESTIMONIO_JOB_SWEEP_EVERY", 30)
 CELERY_BEAT_SCHEDULE = {
     "lift-embargoes": {"task": "archive.tasks.lift_embargoes", "schedule": 3600.0},
 }
