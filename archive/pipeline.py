@@ -8,8 +8,6 @@ and the consent stay, so nothing is lost and the job can be re-run.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +20,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from archive.coverage import coverage_flags_store, languages_heard
 from archive.errors import ArchiveError
+from archive.jobs import job_heartbeat, worker_name
 from archive.models import (
     Segment,
     TestimonyTheme,
@@ -35,8 +35,8 @@ from archive.privacy import applied_spans, bleeped_derivative, suggest_redaction
 from archive.signals import transcript_ready
 from archive.tagging import matcher_from_thesaurus
 from transcription import media as media_tools
+from transcription.coverage import CheckedTranscription, transcribe_checked
 from transcription.engines import DEFAULT_ENGINE, get_engine
-from transcription.engines.base import TranscriptionResult
 from transcription.errors import TranscriptionError
 
 logger = logging.getLogger(__name__)
@@ -54,11 +54,6 @@ class PipelineError(ArchiveError):
 
 class JobStopped(PipelineError):
     """The job was cancelled (or finished elsewhere) while this run was transcribing."""
-
-
-def worker_name() -> str:
-    """Who holds a job: host and process, so `jobs` shows which machine runs it."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def transcript_process(
@@ -98,7 +93,8 @@ def transcript_process(
         ]
     )
     try:
-        result = _transcribe(transcript, progress)
+        with job_heartbeat(transcript=transcript):
+            checked = _transcribe(transcript, progress)
     except JobStopped:
         logger.info("Transcript %s stopped while running; its row is left as it is", transcript.pk)
         raise
@@ -114,12 +110,27 @@ def transcript_process(
             raise JobStopped(f"transcript {transcript.pk} stopped while it failed: {e}") from e
         raise PipelineError(f"Transcribing {media.original_filename} failed: {e}") from e
 
-    if not _store(transcript, result):
+    if not _store(transcript, checked):
         raise JobStopped(
             f"transcript {transcript.pk} was cancelled before its segments were stored"
         )
+    _translate_by_default(transcript)
     transcript_ready.send(sender=Transcript, testimony=media.testimony)
     return transcript
+
+
+def _translate_by_default(transcript: Transcript) -> None:
+    """Queue an English translation of non-English testimony (TESTIMONIO_TRANSLATE turns it off).
+
+    English questions reach Spanish testimony through it; the worker and the
+    commands process it after the transcript, as for ``--translate``.
+    """
+    if (
+        getattr(settings, "TESTIMONIO_TRANSLATE", True)
+        and transcript.kind == TranscriptKind.TRANSCRIPT
+        and transcript.language not in ("", "en")
+    ):
+        translation_create(transcript=transcript)
 
 
 def _mine(transcript: Transcript) -> QuerySet[Transcript]:
@@ -129,7 +140,7 @@ def _mine(transcript: Transcript) -> QuerySet[Transcript]:
     )
 
 
-def _transcribe(transcript: Transcript, progress: Progress | None) -> TranscriptionResult:
+def _transcribe(transcript: Transcript, progress: Progress | None) -> CheckedTranscription:
     media = transcript.media
     source = Path(media.original.path)
     last_write = 0.0
@@ -168,7 +179,10 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> Transcript
             device=settings.TRANSCRIPTION_DEVICE,
             compute_type=settings.TRANSCRIPTION_COMPUTE_TYPE,
         )
-        return engine.transcribe(
+        # Checked: speech the first pass missed or looped on is decoded again,
+        # and what still fails comes back as issues to flag for an editor.
+        return transcribe_checked(
+            engine,
             wav,
             language=transcript.parameters.get("language"),
             task=transcript.parameters.get("task", "transcribe"),
@@ -186,7 +200,7 @@ def _engine_name(transcript: Transcript) -> str:
 
 
 @transaction.atomic
-def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
+def _store(transcript: Transcript, checked: CheckedTranscription) -> bool:
     """Replace the machine's segments with ``result``'s; False if the job was cancelled.
 
     Segments an editor touched stay as they are, at their times; a machine
@@ -195,6 +209,7 @@ def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
     """
     if not _mine(transcript).select_for_update().exists():
         return False
+    result = checked.result
     # A re-run replaces what the machine wrote, never what an editor corrected.
     transcript.segments.filter(edited_by_human=False).delete()
     kept = list(transcript.segments.all())
@@ -235,6 +250,8 @@ def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
     else:
         transcript.language = result.language
     transcript.progress_seconds = result.duration
+    # Coverage figures and flags for what the check could not repair.
+    coverage_flags_store(transcript=transcript, report=checked.report)
     transcript.status = TranscriptStatus.DONE
     now = timezone.now()
     transcript.heartbeat_at = now
@@ -246,8 +263,10 @@ def _store(transcript: Transcript, result: TranscriptionResult) -> bool:
         return True
     # Personal information is flagged for an editor before anyone can publish.
     suggest_redactions(transcript=transcript)
-    if result.language and result.language not in testimony.language_codes:
-        testimony.languages = ",".join([*testimony.language_codes, result.language])
+    heard = [result.language, *languages_heard(checked.report)]
+    new = [code for code in dict.fromkeys(heard) if code and code not in testimony.language_codes]
+    if new:
+        testimony.languages = ",".join([*testimony.language_codes, *new])
         testimony.save(update_fields=["languages"])
     return True
 

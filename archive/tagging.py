@@ -1,6 +1,6 @@
 """Theme suggestions for transcript segments, from the thesaurus terms.
 
-DESIGN.md sketches this as search/themes.py, but suggestions are written to
+The design once sketched this as search/themes.py, but suggestions are written to
 archive rows (segment themes, testimony theme links) and search never writes
 the archive, so the matcher lives here and search reads its results.
 """

@@ -4,6 +4,7 @@ import logging
 
 from celery import Task, shared_task
 
+from archive.jobs import job_superseded
 from archive.models import Transcript, TranscriptStatus
 from archive.pipeline import JobStopped, transcript_process
 
@@ -19,8 +20,9 @@ def process_transcript(self: Task, transcript_id: int) -> str:
     which hands it to the next worker; that run finds the transcript still
     "running", claims it and starts it over: machine segments are replaced as
     a whole, in one transaction, so nothing is stored twice or half. Where the
-    broker loses the message (the filesystem broker), the next worker to start
-    queues the job again (archive.jobs.jobs_requeue_orphans).
+    broker loses the message (the filesystem broker), a live worker's sweep
+    queues the job again (archive.jobs.JobSweeper). A message for a job that
+    a live process is running is left alone.
     """
     transcript = Transcript.objects.select_related("media__testimony").filter(pk=transcript_id)
     transcript = transcript.first()
@@ -31,6 +33,11 @@ def process_transcript(self: Task, transcript_id: int) -> str:
         return "already done"
     if transcript.status == TranscriptStatus.CANCELLED:
         return "cancelled"
+    if job_superseded(transcript):
+        # A duplicate or redelivered message while a live process runs it.
+        logger.info("Transcript %s is running in %s: left to it", transcript.pk,
+                    transcript.claimed_by)  # fmt: skip
+        return "running elsewhere"
     if transcript.status == TranscriptStatus.RUNNING:
         logger.warning(
             "Transcript %s was left running by %s (worker lost?): transcribing it again",

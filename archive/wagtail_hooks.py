@@ -18,10 +18,11 @@ from archive.accounts.admin import offered_collections_menu_item, register_offer
 from archive.admin_access import content_guard, dark_content_reason
 from archive.admin_views import change_consent, withdraw_testimony
 from archive.collection_views import serve_collection_page
+from archive.coverage_admin import register_coverage_urls
 from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy_admin import personal_information_button, register_privacy_urls
-from archive.publishing import pending_pii_check
+from archive.publishing import pending_coverage_check, pending_pii_check
 from archive.transcript_admin import (
     edit_transcript_button,
     jobs_menu_item,
@@ -48,6 +49,7 @@ def refuse_publishing_without_consent(request: HttpRequest, page: object) -> Htt
             return redirect("wagtailadmin_pages:edit", page.pk)
         try:
             pending_pii_check(page)
+            pending_coverage_check(page)
         except ReviewPending as e:
             messages.error(request, str(e))
             return redirect("wagtailadmin_pages:edit", page.pk)
@@ -73,6 +75,7 @@ def hide_dark_testimony_from_editors(parent_page: object, pages: object, request
 hooks.register("register_admin_urls", register_privacy_urls)
 hooks.register("register_page_header_buttons", personal_information_button)
 hooks.register("register_admin_urls", register_transcript_admin_urls)
+hooks.register("register_admin_urls", register_coverage_urls)
 hooks.register("register_page_header_buttons", edit_transcript_button)
 hooks.register("register_admin_menu_item", jobs_menu_item)
 hooks.register("register_admin_urls", register_offered_collections_urls)

@@ -1,14 +1,22 @@
 """Search backend benchmark: indexing rate, index size and query latency.
 
     python bench/search.py [--segments 100000 1000000] [--backend sqlite|postgres]
+                           [--dir DIR [--reuse]] [--compare-with CHECKOUT]
 
 Generates English and Spanish transcript segments from word lists (with the
-thesaurus phrases of DESIGN.md mixed in), indexes them into a fresh backend
+thesaurus phrases of archive/thesaurus.py mixed in), indexes them into a fresh backend
 in a temporary folder, then times a fixed mix of 200 queries (words,
 phrases, exclusions, theme filters and browses) with facets and highlights,
 once as segment hits and once grouped by testimony (what the page and API
-use). PostgreSQL: BENCH_DATABASE_URL (default the test database); its bench
-table is dropped afterwards.
+use). A second mix of 30 questions in a journalist's words (four to seven
+words, stop words among them) is timed and reported on its own line.
+PostgreSQL: BENCH_DATABASE_URL (default the test database); its bench table
+is dropped afterwards.
+
+``--compare-with CHECKOUT`` runs the same data and queries on another
+checkout's search code too (for instance the code before a change, exported
+with ``git archive``), each in its own process, and prints both side by side;
+with ``--dir`` each keeps its index in its own folder for ``--reuse``.
 Needs no Django. Figures go to stdout; nothing here is a test assertion.
 """
 
@@ -16,16 +24,21 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# --code DIR: time another checkout's search code (see --compare-with).
+_CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else str(ROOT)
+sys.path.insert(0, _CODE)
 
 from search.backends.base import (  # noqa: E402
     Document,
@@ -246,6 +259,25 @@ def query_mix(seed: int = 11) -> list[tuple[Query, frozenset[str]]]:
     return [(parse_query(text, **filters), rng.choice(asks)) for text, filters in texts]
 
 
+FUNCTION_EN = WORDS_EN[: FUNCTION_WORDS["en"]]
+FUNCTION_ES = WORDS_ES[: FUNCTION_WORDS["es"]]
+NATURAL_COUNT = 30
+
+
+def natural_mix(seed: int = 13) -> list[tuple[Query, frozenset[str]]]:
+    """Questions of four to seven words, a journalist's: content words among stop words."""
+    rng = random.Random(seed)
+    mixes = []
+    for _ in range(NATURAL_COUNT):
+        english = rng.random() < 0.65
+        content = WORDS_EN[FUNCTION_WORDS["en"] :] if english else WORDS_ES[FUNCTION_WORDS["es"] :]
+        function = FUNCTION_EN if english else FUNCTION_ES
+        words = rng.sample(content, rng.randint(2, 4)) + rng.sample(function, rng.randint(2, 3))
+        rng.shuffle(words)
+        mixes.append((parse_query(" ".join(words)), frozenset({"public"})))
+    return mixes
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -299,7 +331,8 @@ def run(
         print(f"\n== {backend_name}: {count:,} segments (index reused from {folder})")
     else:
         build(backend, backend_name, count, folder)
-    time_queries(backend)
+    figures = time_queries(backend)
+    print("RESULT " + json.dumps({"count": count, **figures}))
     # A PostgreSQL bench table is dropped unless it is to be reused.
     if hasattr(backend, "drop") and not keep:
         backend.drop()
@@ -324,14 +357,16 @@ def build(backend: SearchBackend, backend_name: str, count: int, folder: Path) -
     print(f"index size {index_size(backend, folder) / 1e6:,.1f} MB")
 
 
-def time_queries(backend: SearchBackend) -> None:
+def time_queries(backend: SearchBackend) -> dict[str, dict[str, float]]:
     queries = query_mix()
     for query, levels in queries[:10]:
         backend.search(query, access_levels=levels)
-    for mode in ("segments", "grouped"):
+    figures = {}
+    mixes = [("segments", queries), ("grouped", queries), ("natural grouped", natural_mix())]
+    for mode, mix in mixes:
         timings: list[tuple[float, Query, int]] = []
         approximate = 0
-        for query, levels in queries:
+        for query, levels in mix:
             start = time.perf_counter()
             if mode == "segments":
                 results = backend.search(query, access_levels=levels, limit=20)
@@ -341,15 +376,25 @@ def time_queries(backend: SearchBackend) -> None:
             assert all(hit.snippet_html for hit in results.hits)
             approximate += results.facets_approximate
             timings.append((took, query, results.total))
-        report(mode, timings, approximate)
+        figures[mode] = report(mode, timings, approximate)
+    return figures
 
 
-def report(mode: str, timings: list[tuple[float, Query, int]], approximate: int) -> None:
+def report(
+    mode: str, timings: list[tuple[float, Query, int]], approximate: int
+) -> dict[str, float]:
     latencies = [took for took, _, _ in timings]
+    figures = {
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies),
+        "mean": statistics.fmean(latencies),
+        "found": statistics.fmean(total for _, _, total in timings),
+    }
     print(
-        f"{mode}: {len(latencies)} queries: p50 {statistics.median(latencies):.1f} ms, "
-        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms, "
-        f"mean {statistics.fmean(latencies):.1f} ms ({approximate} with approximate facets)"
+        f"{mode}: {len(latencies)} queries: p50 {figures['p50']:.1f} ms, "
+        f"p95 {figures['p95']:.1f} ms, max {figures['max']:.1f} ms, "
+        f"mean {figures['mean']:.1f} ms ({approximate} with approximate facets)"
     )
     print("slowest:")
     for took, query, total in sorted(timings, key=lambda row: row[0], reverse=True)[:5]:
@@ -358,6 +403,39 @@ def report(mode: str, timings: list[tuple[float, Query, int]], approximate: int)
             f"  {took:7.1f} ms  total {total:>8,}  terms={shown} "
             f"not={query.exclusions} themes={query.themes} languages={query.languages}"
         )
+    return figures
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Run this checkout and ``--compare-with`` in turn, each in its own process; print both."""
+    runs = {}
+    for label, code in (("before", args.compare_with.resolve()), ("after", ROOT)):
+        command = [sys.executable, __file__, "--code", str(code), "--backend", args.backend]
+        command += ["--segments", *map(str, args.segments)]
+        if args.dir:
+            command += ["--dir", str(args.dir / label)]
+            if args.reuse:
+                command.append("--reuse")
+        print(f"\n#### {label}: search code of {code}", flush=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        print(done.stdout, end="", flush=True)
+        runs[label] = [
+            json.loads(line[len("RESULT ") :])
+            for line in done.stdout.splitlines()
+            if line.startswith("RESULT ")
+        ]
+    print("\n#### side by side (ms; 'found' is the mean number of moments a query finds)")
+    print(
+        f"{'segments':>10} {'mix':<16} {'before p50':>10} {'p95':>7} {'after p50':>10} {'p95':>7}"
+        f" {'found before':>12} {'after':>8}"
+    )
+    for before, after in zip(runs["before"], runs["after"], strict=True):
+        for mode in ("segments", "grouped", "natural grouped"):
+            b, a = before[mode], after[mode]
+            print(
+                f"{before['count']:>10,} {mode:<16} {b['p50']:>10.1f} {b['p95']:>7.1f} "
+                f"{a['p50']:>10.1f} {a['p95']:>7.1f} {b['found']:>12,.0f} {a['found']:>8,.0f}"
+            )
 
 
 def main() -> None:
@@ -374,7 +452,16 @@ def main() -> None:
         action="store_true",
         help="with --dir: time the queries on the index built there by an earlier run",
     )
+    parser.add_argument("--code", help="checkout whose search code to time (internal)")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="another checkout to time on the same data and queries, side by side",
+    )
     args = parser.parse_args()
+    if args.compare_with:
+        compare(args)
+        return
     for count in args.segments:
         if args.dir:
             folder = args.dir / f"{args.backend}-{count}"

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +56,28 @@ def _requeue_orphaned_jobs(sender: object = None, **kwargs: object) -> None:
         return
     if requeued:
         logger.warning("Queued again %d orphaned job(s): %s", len(requeued), requeued)
+
+
+_sweeper = None
+
+
+@worker_ready.connect
+def _start_job_sweeper(sender: object = None, **kwargs: object) -> None:
+    # Every live worker, with or without beat, looks for jobs whose process
+    # died every TESTIMONIO_JOB_SWEEP_EVERY seconds (archive.jobs.JobSweeper).
+    global _sweeper
+    from archive.jobs import JobSweeper
+
+    if sender is None or app.conf.task_always_eager:
+        # Eager tasks run in their caller: there is no worker here to sweep for.
+        return
+    if _sweeper is None:
+        _sweeper = JobSweeper().start()
+
+
+@worker_shutdown.connect
+def _stop_job_sweeper(sender: object = None, **kwargs: object) -> None:
+    global _sweeper
+    if _sweeper is not None:
+        _sweeper.stop()
+        _sweeper = None

@@ -194,12 +194,17 @@ TRANSCRIPTION_ENGINE = env_str("TRANSCRIPTION_ENGINE", "faster-whisper")  # or "
 TRANSCRIPTION_MODEL = env_str("TRANSCRIPTION_MODEL", "base")
 TRANSCRIPTION_DEVICE = env_str("TRANSCRIPTION_DEVICE", "cpu")
 TRANSCRIPTION_COMPUTE_TYPE = env_str("TRANSCRIPTION_COMPUTE_TYPE", "int8")
+# Non-English testimony gets an English machine translation (Whisper's translate
+# task) after its transcript, so English questions find it; False turns it off.
+TESTIMONIO_TRANSLATE = env_bool("TESTIMONIO_TRANSLATE", True)
 
 SEARCH_BACKENDS = {
     "default": {
         "BACKEND": env_str("SEARCH_BACKEND", "search.backends.sqlite.SearchBackend"),
         "PATH": str(env_path("SEARCH_SQLITE_PATH", VAR_DIR / "search.sqlite3")),
         "URL": env_str("ELASTICSEARCH_URL", ""),
+        # Questions are expanded by the Themes as editors keep them (search/expansion.py).
+        "THESAURUS": "search.expansion.archive_thesaurus",
     }
 }
 
@@ -225,6 +230,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job not heard from for this long (seconds) lost its process; every
+# live worker looks for such jobs this often (archive/jobs.py).
+TESTIMONIO_JOB_STALE_AFTER = env_int("TESTIMONIO_JOB_STALE_AFTER", 120)
+TESTIMONIO_JOB_SWEEP_EVERY = env_int("TESTIMONIO_JOB_SWEEP_EVERY", 30)
 CELERY_BEAT_SCHEDULE = {
     "lift-embargoes": {"task": "archive.tasks.lift_embargoes", "schedule": 3600.0},
 }

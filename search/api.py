@@ -65,6 +65,8 @@ def _payload(results: SearchResults, page: int) -> dict[str, Any]:
             "start": round(h.start, 2),
             "end": round(h.end, 2),
             "snippet": h.snippet_html,
+            # What was said comes first; this is its machine translation ("" if none).
+            "translation": h.translation_html,
             "url": h.player_url,
             "score": h.score,
         }

@@ -21,6 +21,11 @@ _HIT = {
             "type": "string",
             "description": "HTML-escaped text; matches are wrapped in <mark>.",
         },
+        "translation": {
+            "type": "string",
+            "description": "The moment's English machine translation (HTML-escaped, matches in "
+            '<mark>), shown beside what was said; "" when there is none.',
+        },
         "url": {"type": "string", "description": "The player opened at this moment."},
         "score": {"type": "number"},
     },
@@ -76,10 +81,13 @@ SCHEMA: dict[str, Any] = {
                 "parameters": [
                     _param(
                         "q",
-                        'Words, "exact phrases", -exclusions, and theme:slug, lang:xx, '
+                        "A question in your own words, English or Spanish (ranked: word forms, "
+                        'thesaurus synonyms, translations, near spellings); "exact phrases", '
+                        "+required words, -exclusions, and theme:slug, lang:xx, "
                         'year:2010..2015, place:"New York", media:video filters.',
                         maxLength=500,
                     ),
+                    _param("all", "1: every word is required (in one of its forms)."),
                     _param("theme", "Theme slugs; every one must apply.", many=True),
                     _param("language", "ISO 639-1 codes; any may match.", many=True),
                     _param("place", "Places, without case or accents; any.", many=True),

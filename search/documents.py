@@ -47,8 +47,10 @@ def testimony_documents(
         **common,
     )
 
+    said = list(transcript.segments.prefetch_related("themes", "redactions"))
+    translations = _aligned_translations(said, public_translation_segments(transcript))
     segments = []
-    for segment in transcript.segments.prefetch_related("themes", "redactions"):
+    for segment in said:
         segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
         segments.append(
             SegmentDocument(
@@ -58,20 +60,30 @@ def testimony_documents(
                 text=public_text(segment, list(segment.redactions.all())),
                 themes=tuple(sorted(segment_themes | accepted)),
                 language=language,
-                **common,
-            )
-        )
-    for segment, text in public_translation_segments(transcript):
-        segment_themes = {theme.slug for theme in segment.themes.all()} - rejected
-        segments.append(
-            SegmentDocument(
-                segment_id=segment.pk,
-                start=segment.start,
-                end=segment.end,
-                text=text,
-                themes=tuple(sorted(segment_themes | accepted)),
-                language="en",
+                translation=translations.get(segment.pk, ""),
                 **common,
             )
         )
     return segments, about
+
+
+def _aligned_translations(said: list, translated: list) -> dict[int, str]:
+    """The translation of each moment: every translated segment joins the moment it overlaps most.
+
+    Whisper's translation has its own segment times; joining each of its
+    segments to one moment keeps a hit on the original moment (its words
+    first, the translation beside them) and counts no moment twice.
+    """
+    joined: dict[int, list[str]] = {}
+    for row, text in translated:
+        best, overlap = None, 0.0
+        for segment in said:
+            shared = min(segment.end, row.end) - max(segment.start, row.start)
+            if shared > overlap:
+                best, overlap = segment, shared
+        if best is None and said:
+            # No overlap (a translated segment in a pause): the nearest moment.
+            best = min(said, key=lambda s: abs((s.start + s.end) / 2 - (row.start + row.end) / 2))
+        if best is not None:
+            joined.setdefault(best.pk, []).append(text)
+    return {key: " ".join(texts) for key, texts in joined.items()}

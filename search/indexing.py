@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.signals import page_published, page_unpublished
 
-from archive.models import TestimonyPage
+from archive.models import TestimonyPage, Theme
 from archive.signals import consent_changed, testimony_purged, transcript_ready
 from search.backends import get_backend
 from search.backends.base import SearchUnavailable
 from search.documents import testimony_documents
+from search.expansion import forget_archive_thesaurus
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,27 @@ def connect_signals() -> None:
         _on_testimony_deleted, sender=TestimonyPage, dispatch_uid="search-testimony-deleted"
     )
     testimony_purged.connect(_on_testimony_purged, dispatch_uid="search-testimony-purged")
+    post_save.connect(_on_thesaurus_change, sender=Theme, dispatch_uid="search-theme-saved")
+    post_delete.connect(_on_thesaurus_change, sender=Theme, dispatch_uid="search-theme-deleted")
+
+
+def _on_thesaurus_change(sender: Any, **kwargs: Any) -> None:
+    """A theme's terms changed: the next question is expanded by the new ones.
+
+    SQLite and PostgreSQL expand at query time, so forgetting the cached
+    thesaurus is enough; Elasticsearch rewrites its synonyms set, or says
+    (in the log and to the editor, search/wagtail_hooks.py) to rebuild.
+    """
+    forget_archive_thesaurus()
+    try:
+        backend = get_backend()
+        backend.thesaurus_changed()
+    except SearchUnavailable:
+        logger.exception("Could not update the search synonyms; run `manage.py rebuild_index`")
+        return
+    notice = backend.thesaurus_notice()
+    if notice:
+        logger.warning("%s", notice)
 
 
 def _on_testimony_purged(sender: Any, testimony: Any, **kwargs: Any) -> None:

@@ -16,9 +16,13 @@ The little language:
 * ``-word`` or ``NOT word`` excludes a word; ``-"a phrase"`` is dropped
   (a Query has no phrase exclusion, and searching for it would return what
   the person wanted gone);
+* ``+word`` requires the word (in one of its forms): the strict form. Other
+  words are ranked, and a moment saying most of them is found too
+  (search/plan.py); ``match_all`` (the page's "all words" option) requires
+  every word;
 * ``AND``, ``OR``, ``NEAR`` written in capitals are taken for search-engine
   operators people bring from elsewhere and dropped; in lower case they are
-  ordinary words. Every other operator character (``* ^ : ( ) { } +``) is
+  ordinary words. Every other operator character (``* ^ : ( ) { }``) is
   only a separator;
 * ``field:value`` at the start of a word is a filter: ``theme:slug``,
   ``lang:es`` (or ``language:``), ``year:2012`` or ``year:2010..2015``,
@@ -47,6 +51,9 @@ __all__ = [
 ]
 
 MAX_QUERY_LENGTH = 500
+# Distinct words (typed and excluded) in one search: past this a question is a
+# paragraph, and each word costs the index a lookup.
+MAX_WORDS = 32
 MAX_FILTER_VALUES = 50
 
 _THEME_SLUG = re.compile(r"[a-z0-9-]{1,100}")
@@ -78,9 +85,10 @@ class QueryError(ValueError):
 class Query:
     """What to look for, independent of any backend.
 
-    ``terms`` must all match (in the segment text or the testimony title);
-    ``phrases`` must match word for word; no segment containing an
-    ``exclusions`` word is returned. ``themes`` narrow the results to segments
+    ``terms`` are the words to look for, ranked (search/plan.py says how
+    many must match); ``required`` (``+word``, or every term with
+    ``match_all``) must match; ``phrases`` must match word for word; no
+    segment containing an ``exclusions`` word is returned. ``themes`` narrow the results to segments
     tagged with *every* listed theme (drill-down, so a facet count is what a
     click on it returns); ``languages`` to segments in *any* listed language.
     Words are lower-cased but keep their accents: folding is the backend's job.
@@ -95,6 +103,8 @@ class Query:
     year_from: int | None = None
     year_to: int | None = None
     media_types: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    match_all: bool = False
 
     @property
     def has_text(self) -> bool:
@@ -130,6 +140,7 @@ def parse_query(
     places: Sequence[str] = (),
     years: str = "",
     media_types: Sequence[str] = (),
+    match_all: bool = False,
 ) -> Query:
     """Parse search-box text and filter values into a :class:`Query`.
 
@@ -166,6 +177,7 @@ def parse_query(
     year_from, year_to = parse_years(year_texts[0]) if year_texts else (None, None)
 
     terms: list[str] = []
+    required: list[str] = []
     phrases: list[tuple[str, ...]] = []
     exclusions: list[str] = []
     # Splitting on the quote character alternates outside/inside; with an odd
@@ -184,10 +196,18 @@ def parse_query(
             elif words:
                 phrases.append(words)
         else:
-            _parse_bare(part, terms, exclusions)
+            _parse_bare(part, terms, exclusions, required)
 
+    distinct = len(set(terms) | set(exclusions))
+    if distinct > MAX_WORDS:
+        raise QueryError(
+            f"Your search has {distinct} different words; the limit is {MAX_WORDS}. "
+            "Keep the distinctive ones, or put the words said together in quotes."
+        )
     query = Query(
         terms=_unique(terms),
+        required=_unique(word for word in required if word in terms),
+        match_all=bool(match_all),
         phrases=_unique(phrases),
         exclusions=_unique(exclusions),
         themes=theme_values,
@@ -394,15 +414,21 @@ def _words(text: str) -> Iterable[str]:
         yield "".join(word)
 
 
-def _parse_bare(text: str, terms: list[str], exclusions: list[str]) -> None:
+def _parse_bare(text: str, terms: list[str], exclusions: list[str], required: list[str]) -> None:
     negate_next = False
     for chunk in text.split():
         excluded = chunk.startswith("-")
+        strict = chunk.startswith("+")
         for word in _words(chunk):
             if word == _NEGATION:
                 negate_next = True
             elif word not in _DROPPED_OPERATORS:
-                (exclusions if excluded or negate_next else terms).append(word.lower())
+                if excluded or negate_next:
+                    exclusions.append(word.lower())
+                else:
+                    terms.append(word.lower())
+                    if strict:
+                        required.append(word.lower())
                 negate_next = False
 
 

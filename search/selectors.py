@@ -34,8 +34,11 @@ class Filters:
     places: Sequence[str] = ()
     years: str = ""
     media_types: Sequence[str] = ()
+    # "All words": every typed word required (in one of its forms), as +word does.
+    match_all: bool = False
 
     def __bool__(self) -> bool:
+        """Whether any filter narrows the search (the "all words" option is not a filter)."""
         return any((self.themes, self.languages, self.places, self.years, self.media_types))
 
     def query(self, text: str) -> Query:
@@ -47,6 +50,7 @@ class Filters:
             places=self.places,
             years=self.years,
             media_types=self.media_types,
+            match_all=self.match_all,
         )
 
 

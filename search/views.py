@@ -21,6 +21,7 @@ def filters_from(params: QueryDict) -> Filters:
         places=params.getlist("place"),
         years=params.get("year", ""),
         media_types=params.getlist("media"),
+        match_all=params.get("all", "") in ("1", "on", "true"),
     )
 
 
@@ -42,6 +43,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "selected_places": filters.places,
         "selected_year": filters.years,
         "selected_media": filters.media_types,
+        "match_all": filters.match_all,
     }
     status = 200
     if text.strip() or filters:

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from search.backends import reset_backends
+from search.expansion import forget_archive_thesaurus
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,11 +39,14 @@ def private_root(settings, tmp_path: Path) -> Path:
         "default": {
             "BACKEND": "search.backends.sqlite.SearchBackend",
             "PATH": str(tmp_path / "search.sqlite3"),
+            "THESAURUS": "search.expansion.archive_thesaurus",
         }
     }
     reset_backends()
+    forget_archive_thesaurus()
     yield root
     reset_backends()
+    forget_archive_thesaurus()
 
 
 def run(*args: str) -> None:

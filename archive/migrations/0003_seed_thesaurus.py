@@ -1,4 +1,4 @@
-"""Seed the theme thesaurus of DESIGN.md (English and Spanish terms)."""
+"""Seed the theme thesaurus (archive/thesaurus.py: English and Spanish terms)."""
 
 from django.db import migrations
 

@@ -22,7 +22,10 @@ from archive.models.submissions import Invitation, Upload, UploadStatus
 from archive.models.testimony import ArchiveIndexPage, TestimonyPage, TestimonyTheme, ThemeStatus
 from archive.models.themes import Theme
 from archive.models.transcript import (
+    CoverageFlag,
     EditAction,
+    FlagKind,
+    FlagStatus,
     Segment,
     SegmentEdit,
     Transcript,
@@ -36,6 +39,9 @@ __all__ = [
     "AuditAction",
     "AuditLogEntry",
     "Clip",
+    "CoverageFlag",
+    "FlagKind",
+    "FlagStatus",
     "CollectionIndexPage",
     "CollectionPage",
     "CollectionVisibility",

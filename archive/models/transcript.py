@@ -49,6 +49,9 @@ class Transcript(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: What the coverage check found (transcription.coverage.CoverageReport.as_dict):
+    #: speech heard and transcribed, the longest gap, the languages and where.
+    coverage = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +60,49 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return f"{self.media} [{self.language or '?'}, {self.status}]"
+
+
+class FlagKind(models.TextChoices):
+    GAP = "gap", "Speech not transcribed"
+    LOOP = "loop", "Text repeats itself"
+    OVERLONG = "overlong", "Segment longer than its words"
+    UNSURE = "unsure", "Decoder unsure"
+    UNHEARD = "unheard", "Text where no speech was heard"
+    NO_SPEECH = "no_speech", "No speech found"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Waiting for an editor"
+    CHECKED = "checked", "Checked by an editor"
+
+
+class CoverageFlag(models.Model):
+    """A place where the machine transcript may not say what was said, for an editor.
+
+    Made by the coverage check after every transcription for what its own
+    re-decoding could not repair. Publishing waits while any is open, as it
+    does for suggested personal information: a testimony must not be
+    published as complete when part of it was never transcribed.
+    """
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=12, choices=FlagKind.choices)
+    start = models.FloatField(help_text="Seconds into the recording.")
+    end = models.FloatField()
+    speech_seconds = models.FloatField(default=0)
+    message = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["transcript", "start", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.start:.0f} s ({self.status})"
 
 
 class Segment(models.Model):

@@ -6,15 +6,19 @@ small public API and leaves private hooks (``_index_segments``, ``_search``,
 keep the same way, above all deny-by-default access: an asker who holds no
 access level gets nothing, not even a count.
 
-Pure Python: no Django models and nothing from ``archive`` are imported here.
+Pure Python: no Django models are imported here; questions become a
+:class:`~search.plan.MatchPlan` through archive.language (pure) and the
+thesaurus the backend is given (``THESAURUS``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
+from search.expansion import Thesaurus
+from search.plan import MatchPlan, plan_query
 from search.query import Query
 
 __all__ = [
@@ -42,6 +46,27 @@ MAX_PER_GROUP = 10
 # best-ranked segments: enough for any page a person reads, and it bounds the
 # work a very common word costs.
 GROUP_CANDIDATES = 1_000
+
+
+def _thesaurus_source(value: object) -> Callable[[], Thesaurus]:
+    """``THESAURUS``: a Thesaurus, a function returning one, or its dotted path.
+
+    Without one, the seed thesaurus (pure data): a backend made directly, as
+    benchmarks and the backends' own tests do, needs no database. The
+    settings name ``search.expansion.archive_thesaurus``, the Themes editors keep.
+    """
+    if value is None:
+        value = "search.expansion.seed_thesaurus"
+    if isinstance(value, Thesaurus):
+        fixed = value
+        return lambda: fixed
+    if isinstance(value, str):
+        from django.utils.module_loading import import_string
+
+        value = import_string(value)
+    if not callable(value):
+        raise ValueError(f"THESAURUS must be a Thesaurus, a function or a dotted path: {value!r}")
+    return value  # type: ignore[return-value]
 
 
 class SearchUnavailable(RuntimeError):
@@ -81,6 +106,9 @@ class SegmentDocument(_Recorded):
     place: str = ""
     year: int | None = None
     media_type: str = ""  # "audio" or "video"; "" when unknown (no facet value)
+    # The English machine translation of what was said here ("" for English
+    # testimony): an English question reaches a Spanish moment through it.
+    translation: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +160,8 @@ class Hit:
     end: float
     snippet_html: str
     score: float
+    # The moment's machine translation, marked where it matched; "" when none.
+    translation_html: str = ""
 
     @property
     def player_url(self) -> str:
@@ -214,6 +244,22 @@ class SearchBackend(ABC):
 
     def __init__(self, params: dict) -> None:
         self.params = dict(params)
+        self._thesaurus = _thesaurus_source(params.get("THESAURUS"))
+
+    def thesaurus(self) -> Thesaurus:
+        """The thesaurus questions are expanded by (param ``THESAURUS``)."""
+        return self._thesaurus()
+
+    def plan(self, query: Query) -> MatchPlan:
+        """What this backend looks for: the shared plan (search/plan.py) of ``query``."""
+        return plan_query(query, self.thesaurus())
+
+    def thesaurus_changed(self) -> None:  # noqa: B027 - optional: most expand at query time
+        """A theme's terms changed: bring the backend's synonyms up to date where it can."""
+
+    def thesaurus_notice(self) -> str:
+        """What an editor who changed the thesaurus must do for search to follow, or ""."""
+        return ""
 
     # -- public API ---------------------------------------------------------
 

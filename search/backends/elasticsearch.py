@@ -8,19 +8,30 @@ every transport or API error into SearchUnavailable.
 
 The index holds two kinds of document (field ``kind``): one per segment,
 and one per testimony with what is said *about* it (title, editor's summary,
-storyteller's public name). Matching keeps parity with the embedded index:
-every typed word must occur (accent- and case-folded, unstemmed) in a
-segment's text, or in a testimony document's title, summary or storyteller.
-Segment searches read segments only; grouped searches read both in one
+storyteller's public name). A segment's words are analysed in its own
+language (``said_en`` or ``said_es``: Snowball stemmers, as archive.language
+uses) and its machine translation in English (``translation_en``); ``text``
+and ``translation`` keep the folded words for exact phrases, highlights and
+near spellings. A question asks, from the shared plan (search/plan.py), for
+the typed words that carry meaning with the plan's minimum to match, by
+word form (the typed words score fully, a match in the translation 0.8), by
+the thesaurus (the search analyzers' synonym graph, every theme's English
+and Spanish terms as one rule, scored at half), by near spelling
+(``fuzziness: AUTO`` on the folded words, scored at 0.3) and by closeness (a
+sloppy phrase adds to the score). ``+word`` must match by form. Segment
+searches read segments only; grouped searches read both kinds in one
 request, so a word in a title finds the testimony once instead of every one
-of its segments. Totals and facets always count segments. The English and
-Spanish sub-fields (stemmed, with the thesaurus terms as search-time
-synonyms) only add to the score, so a moment that says the same thing in
-the thesaurus's other words ranks higher without changing what is found.
+of its segments. Totals and facets always count segments.
+
+Synonyms are inline in the index settings (a thesaurus edit then needs
+``rebuild_index``) unless ``SYNONYMS_SET`` names a synonyms set
+(Elasticsearch 8.10 and later): the backend then writes the thesaurus into
+it, the filters are ``updateable``, and an edit takes effect at once.
 
 The index is written under a dated name behind an alias; :meth:`rebuild`
 fills a new index and swaps the alias in one atomic call, so search never
-goes dark. Params: ``{"URL": "http://localhost:9200", "INDEX": "testimonio-segments"}``.
+goes dark. Params: ``{"URL": "http://localhost:9200", "INDEX": "testimonio-segments",
+"SYNONYMS_SET": ""}`` and ``THESAURUS`` (see base).
 """
 
 from __future__ import annotations
@@ -44,6 +55,8 @@ from search.backends.base import (
     _check_level,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
+from search.expansion import Thesaurus
+from search.plan import MatchPlan, plan_query
 from search.query import Query, fold
 
 __all__ = [
@@ -79,8 +92,18 @@ NOT_TESTIMONY: dict[str, Any] = {"bool": {"must_not": {"term": {"kind": TESTIMON
 # Where typed words are matched: a segment's text only (the title would make
 # every segment of a testimony match), a testimony's title, summary and name.
 SEGMENT_FIELDS = ["text"]
+# Exact phrases: what was said, or its translation, word for word.
+SAID_FIELDS = ["text", "translation"]
 TESTIMONY_FIELDS = ["title^2", "summary", "storyteller^2"]
-_SEGMENT_SOURCE = ["kind", "testimony_id", "segment_id", "title", "url", "start", "end", "text"]
+_SEGMENT_SOURCE = [
+    "kind", "testimony_id", "segment_id", "title", "url", "start", "end", "text", "translation",
+]  # fmt: skip
+# How much each way of matching a typed word counts (search/ranking.py's weights).
+TRANSLATION_BOOST = 0.8
+SYNONYM_BOOST = 0.5
+FUZZY_BOOST = 0.3
+PROXIMITY_BOOST = 0.3
+PROXIMITY_SLOP = 3
 _TESTIMONY_SOURCE = ["kind", "testimony_id", "title", "url", "summary"]
 
 # Facet name -> document field holding its keyword values.
@@ -93,61 +116,64 @@ _FACET_FIELD = {
 }
 
 
-def synonym_rules(language: str) -> list[str]:
-    """One equivalence rule per theme from archive.thesaurus (pure data)."""
-    from archive.thesaurus import THESAURUS
+def synonym_rules(thesaurus: Thesaurus) -> list[str]:
+    """One equivalence rule per theme: its English and Spanish terms together.
 
-    rules = []
-    for seed in THESAURUS:
-        terms = seed.terms_en if language == "en" else seed.terms_es
-        # Commas and arrows are the rule syntax; no term needs them.
-        cleaned = [" ".join(t.replace(",", " ").replace("=>", " ").split()) for t in terms]
-        cleaned = [t for t in dict.fromkeys(cleaned) if t]
-        if len(cleaned) > 1:
-            rules.append(", ".join(cleaned))
-    return rules
+    Each search analyzer reads the rules through its own stemmer, so an
+    English question meets the theme's Spanish terms as the Spanish field
+    has them, and "posting bail" meets "post bail".
+    """
+    return [rule["synonyms"] for rule in synonyms_set_body(thesaurus)]
 
 
-def _analyzed_text() -> dict[str, Any]:
-    """Folded text with stemmed English and Spanish sub-fields (thesaurus at search time)."""
-    return {
-        "type": "text",
-        "analyzer": "folded",
-        "fields": {
-            "en": {"type": "text", "analyzer": "english", "search_analyzer": "english_search"},
-            "es": {"type": "text", "analyzer": "spanish", "search_analyzer": "spanish_search"},
-        },
-    }
+def _synonym_filter(thesaurus: Thesaurus, synonyms_set: str, language: str) -> dict[str, Any]:
+    if synonyms_set:
+        # An updateable filter reloads when the set changes (search analyzers only).
+        return {
+            "type": "synonym_graph",
+            "synonyms_set": f"{synonyms_set}",
+            "updateable": True,
+            "lenient": True,
+        }
+    return {"type": "synonym_graph", "synonyms": synonym_rules(thesaurus), "lenient": True}
+
+
+def _said(analyzer: str) -> dict[str, Any]:
+    return {"type": "text", "analyzer": analyzer, "search_analyzer": analyzer}
 
 
 def added_fields() -> dict[str, Any]:
     """Fields added since the first mapping, put on an older index before writing to it.
 
-    ``dynamic: strict`` would otherwise refuse every document that carries them.
+    ``dynamic: strict`` would otherwise refuse every document that carries
+    them; documents indexed before stay unanalysed until ``rebuild_index``.
     """
-    return {"kind": {"type": "keyword"}, "summary": _analyzed_text()}
+    return {
+        "kind": {"type": "keyword"},
+        "summary": {"type": "text", "analyzer": "folded"},
+        "translation": {"type": "text", "analyzer": "folded"},
+        "said_en": _said("english"),
+        "said_es": _said("spanish"),
+        "translation_en": _said("english"),
+    }
 
 
-def index_body() -> dict[str, Any]:
+def index_body(thesaurus: Thesaurus | None = None, synonyms_set: str = "") -> dict[str, Any]:
     """Settings and explicit mapping of an index of segment and testimony documents."""
+    from search.expansion import seed_thesaurus
+
+    thesaurus = thesaurus if thesaurus is not None else seed_thesaurus()
     folded = ["lowercase", "asciifolding"]
     return {
         "settings": {
             "analysis": {
                 "filter": {
-                    "english_stemmer": {"type": "stemmer", "language": "light_english"},
-                    "spanish_stemmer": {"type": "stemmer", "language": "light_spanish"},
+                    # Snowball, the stemmers archive.language uses for SQLite and PostgreSQL.
+                    "english_stemmer": {"type": "stemmer", "language": "porter2"},
+                    "spanish_stemmer": {"type": "stemmer", "language": "spanish"},
                     "english_possessive": {"type": "stemmer", "language": "possessive_english"},
-                    "thesaurus_en": {
-                        "type": "synonym_graph",
-                        "synonyms": synonym_rules("en"),
-                        "lenient": True,
-                    },
-                    "thesaurus_es": {
-                        "type": "synonym_graph",
-                        "synonyms": synonym_rules("es"),
-                        "lenient": True,
-                    },
+                    "thesaurus_en": _synonym_filter(thesaurus, synonyms_set, "en"),
+                    "thesaurus_es": _synonym_filter(thesaurus, synonyms_set, "es"),
                 },
                 "analyzer": {
                     "folded": {"tokenizer": "standard", "filter": folded},
@@ -155,19 +181,20 @@ def index_body() -> dict[str, Any]:
                         "tokenizer": "standard",
                         "filter": ["english_possessive", *folded, "english_stemmer"],
                     },
+                    # Synonyms after the stemmer: the rules are stemmed as the question is.
                     "english_search": {
                         "tokenizer": "standard",
                         "filter": [
                             "english_possessive",
                             *folded,
-                            "thesaurus_en",
                             "english_stemmer",
+                            "thesaurus_en",
                         ],
                     },
                     "spanish": {"tokenizer": "standard", "filter": [*folded, "spanish_stemmer"]},
                     "spanish_search": {
                         "tokenizer": "standard",
-                        "filter": [*folded, "thesaurus_es", "spanish_stemmer"],
+                        "filter": [*folded, "spanish_stemmer", "thesaurus_es"],
                     },
                 },
                 "normalizer": {"folded": {"type": "custom", "filter": folded}},
@@ -183,8 +210,12 @@ def index_body() -> dict[str, Any]:
                 "url": {"type": "keyword", "index": False},
                 "start": {"type": "float"},
                 "end": {"type": "float"},
-                "text": _analyzed_text(),
-                "summary": _analyzed_text(),
+                "text": {"type": "text", "analyzer": "folded"},
+                "translation": {"type": "text", "analyzer": "folded"},
+                "said_en": _said("english"),
+                "said_es": _said("spanish"),
+                "translation_en": _said("english"),
+                "summary": {"type": "text", "analyzer": "folded"},
                 "language": {"type": "keyword"},
                 "themes": {"type": "keyword"},
                 "access_level": {"type": "keyword"},
@@ -197,6 +228,17 @@ def index_body() -> dict[str, Any]:
             },
         },
     }
+
+
+def synonyms_set_body(thesaurus: Thesaurus) -> list[dict[str, str]]:
+    """The synonyms set (Elasticsearch 8.10+): one rule per theme, named by its slug."""
+    themes = list(dict.fromkeys(term.theme for term in thesaurus.terms))
+    rules = dict(zip(themes, [None] * len(themes), strict=True))
+    for theme in themes:
+        texts = list(dict.fromkeys(" ".join(t.words) for t in thesaurus.theme_terms(theme)))
+        if len(texts) > 1:
+            rules[theme] = ", ".join(texts)
+    return [{"id": theme, "synonyms": rule} for theme, rule in rules.items() if rule]
 
 
 def _clean(text: str) -> str:
@@ -230,14 +272,22 @@ def document_source(doc: Document) -> dict[str, Any]:
     """The _source of a segment, or of a testimony document (:func:`testimony_source`)."""
     if isinstance(doc, TestimonyDocument):
         return testimony_source(doc)
-    return {
+    text = _clean(doc.text)
+    source: dict[str, Any] = {
         "kind": SEGMENT,
         **_facts(doc),
         "segment_id": doc.segment_id,
         "start": float(doc.start),
         "end": float(doc.end),
-        "text": _clean(doc.text),
+        "text": text,
     }
+    # Analysed in its own language only; other languages keep the folded words.
+    if doc.language in ("en", "es"):
+        source[f"said_{doc.language}"] = text
+    if doc.translation:
+        source["translation"] = _clean(doc.translation)
+        source["translation_en"] = source["translation"]
+    return source
 
 
 def document_id(doc: Document) -> str:
@@ -287,19 +337,89 @@ def _exclusions(query: Query, fields: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+STEM_FIELDS = ["said_en", "said_es", f"translation_en^{TRANSLATION_BOOST}"]
+
+
+def _plan(query: Query) -> MatchPlan:
+    """The shared plan without expansions: Elasticsearch expands by its own synonym graph."""
+    return plan_query(query, Thesaurus())
+
+
+def _match(field: str, text: str, minimum: int, boost: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "match": {field: {"query": text, "minimum_should_match": minimum, "boost": boost, **extra}}
+    }
+
+
+def _typed_words(plan: MatchPlan) -> list[dict[str, Any]]:
+    """Ways a moment answers the typed words; at least one must hold (with the minimum)."""
+    if not plan.clauses:
+        return []
+    words = " ".join(clause.word for clause in plan.clauses)
+    minimum = plan.minimum
+    clauses: list[dict[str, Any]] = []
+    for field, analyzer, synonyms, weight in (
+        ("said_en", "english", "english_search", 1.0),
+        ("said_es", "spanish", "spanish_search", 1.0),
+        ("translation_en", "english", "english_search", TRANSLATION_BOOST),
+    ):
+        clauses.append(_match(field, words, minimum, weight, analyzer=analyzer))
+        if not plan.literal:
+            clauses.append(_match(field, words, minimum, weight * SYNONYM_BOOST, analyzer=synonyms))
+    if not plan.literal:
+        for field in ("text", "translation"):
+            clauses.append(
+                _match(
+                    field,
+                    words,
+                    minimum,
+                    FUZZY_BOOST,
+                    fuzziness="AUTO",
+                    prefix_length=0,
+                    max_expansions=10,
+                )
+            )
+    return clauses
+
+
+def _required(plan: MatchPlan) -> list[dict[str, Any]]:
+    """``+word``: the word in one of its forms, in what was said or its translation."""
+    return [
+        {"multi_match": {"query": clause.word, "type": "best_fields", "fields": STEM_FIELDS}}
+        for clause in plan.clauses
+        if clause.required
+    ]
+
+
 def _segment_clause(query: Query) -> dict[str, Any]:
-    """Segments whose text says the words; the thesaurus's other words add to the score."""
+    """Segments answering the question; the typed words decide what is found and its score."""
+    plan = _plan(query)
     body: dict[str, Any] = {"filter": [NOT_TESTIMONY]}
-    must = _words(query, SEGMENT_FIELDS)
+    must = [
+        {"multi_match": {"query": " ".join(phrase), "type": "phrase", "fields": SAID_FIELDS}}
+        for phrase in query.phrases
+    ]
+    must += _required(plan)
+    typed = _typed_words(plan)
+    if typed:
+        must.append({"bool": {"should": typed, "minimum_should_match": 1}})
+        if len(plan.clauses) > 1 and not plan.literal:
+            words = " ".join(clause.word for clause in plan.clauses)
+            body["should"] = [
+                {
+                    "match_phrase": {
+                        field: {"query": words, "slop": PROXIMITY_SLOP, "boost": PROXIMITY_BOOST}
+                    }
+                }
+                for field in ("said_en", "said_es", "translation_en")
+            ]
     if must:
-        words = " ".join([*query.terms, *(" ".join(p) for p in query.phrases)])
         body["must"] = must
-        body["should"] = [
-            {"match": {"text.en": {"query": words, "boost": 0.5}}},
-            {"match": {"text.es": {"query": words, "boost": 0.5}}},
-        ]
     if query.exclusions:
-        body["must_not"] = _exclusions(query, ["text"])
+        body["must_not"] = [
+            {"multi_match": {"query": word, "type": "best_fields", "fields": STEM_FIELDS}}
+            for word in query.exclusions
+        ]
     return {"bool": body}
 
 
@@ -340,16 +460,19 @@ def _grouped_query(query: Query, access_levels: frozenset[str]) -> dict[str, Any
 
 def _highlight(field: str = "text", fragment_size: int = FRAGMENT_SIZE) -> dict[str, Any]:
     # Control-character tags cannot occur in stored text (_clean), so after
-    # html.escape they can only be ours.
+    # html.escape they can only be ours. A segment's text and translation are
+    # highlighted on every field a question matched them through.
+    fields = [field, "translation"] if field == "text" else [field]
     return {
         "pre_tags": [_MARK_OPEN],
         "post_tags": [_MARK_CLOSE],
         "fields": {
-            field: {
+            name: {
                 "number_of_fragments": 1,
                 "fragment_size": fragment_size,
                 "no_match_size": fragment_size,
             }
+            for name in fields
         },
     }
 
@@ -461,6 +584,7 @@ def _hit(hit: dict[str, Any]) -> Hit:
         end=float(source["end"]),
         snippet_html=_snippet_html(hit),
         score=float(hit.get("_score") or 0.0),
+        translation_html=_snippet_html(hit, "translation") if source.get("translation") else "",
     )
 
 
@@ -636,6 +760,7 @@ class SearchBackend(BaseSearchBackend):
         from elasticsearch import Elasticsearch
 
         self.alias = str(params.get("INDEX", "testimonio-segments"))
+        self.synonyms_set = str(params.get("SYNONYMS_SET") or "")
         url = params.get("URL") or params.get("HOSTS") or "http://localhost:9200"
         self.client = params.get("CLIENT") or Elasticsearch(
             url,
@@ -678,8 +803,31 @@ class SearchBackend(BaseSearchBackend):
 
     def _new_index(self) -> str:
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 1_000_000}"
-        self.client.indices.create(index=name, **index_body())
+        thesaurus = self.thesaurus()
+        if self.synonyms_set:
+            self._put_synonyms(thesaurus)
+        self.client.indices.create(index=name, **index_body(thesaurus, self.synonyms_set))
         return name
+
+    def _put_synonyms(self, thesaurus: Thesaurus) -> None:
+        # Writing the set reloads every updateable filter that reads it.
+        self.client.synonyms.put_synonym(
+            id=self.synonyms_set, synonyms_set=synonyms_set_body(thesaurus)
+        )
+
+    def thesaurus_changed(self) -> None:
+        if self.synonyms_set:
+            self._call(
+                "update the thesaurus synonyms", lambda: self._put_synonyms(self.thesaurus())
+            )
+
+    def thesaurus_notice(self) -> str:
+        if self.synonyms_set:
+            return ""
+        return (
+            "Elasticsearch keeps the thesaurus in its index: run `manage.py rebuild_index` for "
+            "the changed terms to reach search (or set SYNONYMS_SET so edits apply at once)."
+        )
 
     def _ensure_index(self) -> None:
         if not self.client.indices.exists_alias(name=self.alias):

@@ -11,6 +11,16 @@ matched without case and accents through a text search configuration
 of text Python has folded: search still ignores accents, but a snippet then
 highlights only the words written without accents.
 
+Segments are matched as SQLite matches them, from the shared
+:class:`~search.plan.MatchPlan`: Python analyses the text (archive.language)
+and the table keeps tsvectors (``simple`` configuration) of the segment's
+stems, its translation's stems, and its folded words (for exact phrases);
+a clause is any of its alternatives in either stem vector, and a row must
+satisfy ``minimum`` clauses (a sum of booleans). The shared ranking
+(search/ranking.py) orders the candidates (ts_rank picks the best
+RESCORE_WINDOW first when there are more), so both backends put the same
+moments first. A vocabulary table gives near spellings.
+
 Every query is built from parsed words passed as parameters to
 ``phraseto_tsquery``, which has no syntax, so no input can raise a tsquery
 error. Highlights come from ``ts_headline`` with control-character markers
@@ -26,6 +36,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +45,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from archive.language import analyse, words
 from search.backends.base import (
     GROUP_CANDIDATES,
     FacetCount,
@@ -47,7 +59,11 @@ from search.backends.base import (
     plan_groups,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
+from search.fuzzy import PER_WORD, fuzzy_wanted, near_words, rare_limit
+from search.highlight import hit_snippets
+from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
+from search.ranking import Statistics, own_forms, ranked_window
 
 __all__ = ["SearchBackend"]
 
@@ -60,6 +76,11 @@ _HEADLINE_OPTIONS = f"StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, HighlightAll
 _SNIPPET_WORDS = 16
 _BEFORE_MATCH = 5
 _TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,50}")
+RESCORE_WINDOW = 100
+FREQUENCY_CAP = 50_000
+DOCUMENTS_SECONDS = 60.0
+# Candidates read at most (as SQLite's RANK_CAP).
+RANK_CAP = 3_000
 _FOLD_CONFIG = "testimonio_fold"
 
 
@@ -109,6 +130,19 @@ def _leading_words_html(text: str) -> str:
     return html.escape(shown, quote=False)
 
 
+# Python-analysed text, and its tsvectors (``simple``: the words as Python left them).
+_ADDED_COLUMNS = (
+    ("translation", "text", "''"),
+    ("stems", "text", "''"),
+    ("tstems", "text", "''"),
+    ("stems_vector", "tsvector", "''::tsvector"),
+    ("tstems_vector", "tsvector", "''::tsvector"),
+    ("said_vector", "tsvector", "''::tsvector"),
+    ("tsaid_vector", "tsvector", "''::tsvector"),
+)
+_VECTORS = ("stems_vector", "tstems_vector", "said_vector", "tsaid_vector")
+
+
 def _facet(counts: Counter[str]) -> tuple[FacetCount, ...]:
     return tuple(
         FacetCount(value, count)
@@ -149,6 +183,9 @@ class SearchBackend(BaseSearchBackend):
             raise ValueError(f"TABLE {table!r} must be a lower-case SQL identifier.")
         self.table = sql.Identifier(table)
         self.testimonies = sql.Identifier(f"{table}_testimonies")
+        self.vocabulary = sql.Identifier(f"{table}_vocabulary")
+        self._documents: tuple[float, int] | None = None
+        self._words_cache: tuple[tuple[int, int], list[str]] = ((-1, -1), [])
         self._table_name = table
         self._conninfo = _conninfo(params)
         self._lock = threading.Lock()
@@ -210,9 +247,23 @@ class SearchBackend(BaseSearchBackend):
                     document tsvector NOT NULL
                 )"""
             ).format(table),
-            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (document)").format(
-                sql.Identifier(f"{name}_document"), table
+            # Added with language analysis; a table from older code gets them empty
+            # (rebuild_index fills them).
+            *(
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {} NOT NULL DEFAULT {}").format(
+                    table, sql.Identifier(column), sql.SQL(kind), sql.SQL(default)
+                )
+                for column, kind, default in _ADDED_COLUMNS
             ),
+            *(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({})").format(
+                    sql.Identifier(f"{name}_{column}"), table, sql.Identifier(column)
+                )
+                for column in _VECTORS
+            ),
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (word text PRIMARY KEY, generation bigint NOT NULL)"
+            ).format(self.vocabulary),
             sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (themes)").format(
                 sql.Identifier(f"{name}_themes"), table
             ),
@@ -273,9 +324,11 @@ class SearchBackend(BaseSearchBackend):
         statement = sql.SQL(
             """INSERT INTO {} (segment_id, testimony_id, title, url, start, "end", text,
                 language, access_level, storyteller, place, place_key, year, media_type, themes,
-                document)
+                document, translation, stems, tstems, stems_vector, tstems_vector, said_vector,
+                tsaid_vector)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                to_tsvector(%s::regconfig, %s))
+                to_tsvector(%s::regconfig, %s), %s, %s, %s, to_tsvector('simple', %s),
+                to_tsvector('simple', %s), to_tsvector('simple', %s), to_tsvector('simple', %s))
             ON CONFLICT (segment_id) DO UPDATE SET
                 testimony_id = EXCLUDED.testimony_id, title = EXCLUDED.title,
                 url = EXCLUDED.url, start = EXCLUDED.start, "end" = EXCLUDED."end",
@@ -283,12 +336,25 @@ class SearchBackend(BaseSearchBackend):
                 access_level = EXCLUDED.access_level, storyteller = EXCLUDED.storyteller,
                 place = EXCLUDED.place, place_key = EXCLUDED.place_key, year = EXCLUDED.year,
                 media_type = EXCLUDED.media_type, themes = EXCLUDED.themes,
-                document = EXCLUDED.document"""
+                document = EXCLUDED.document, translation = EXCLUDED.translation,
+                stems = EXCLUDED.stems, tstems = EXCLUDED.tstems,
+                stems_vector = EXCLUDED.stems_vector, tstems_vector = EXCLUDED.tstems_vector,
+                said_vector = EXCLUDED.said_vector, tsaid_vector = EXCLUDED.tsaid_vector"""
         ).format(self.table)
         with self._connection("store segments") as conn, conn.transaction():
             rows = []
+            vocabulary: set[str] = set()
             for doc in documents:
-                text, title = _clean(doc.text), _clean(doc.title)
+                text, title, translation = (
+                    _clean(doc.text),
+                    _clean(doc.title),
+                    _clean(doc.translation),
+                )
+                said, translated = words(text), words(translation)
+                vocabulary.update(said)
+                vocabulary.update(translated)
+                stems = " ".join(analyse(text, doc.language))
+                tstems = " ".join(analyse(translation, "en"))
                 rows.append(
                     (
                         doc.segment_id,
@@ -308,10 +374,25 @@ class SearchBackend(BaseSearchBackend):
                         sorted(set(doc.themes)),
                         self._config,
                         self._text(text),
+                        translation,
+                        stems,
+                        tstems,
+                        stems,
+                        tstems,
+                        " ".join(said),
+                        " ".join(translated),
                     )
                 )
             with conn.cursor() as cursor:
                 cursor.executemany(statement, rows)
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (word, generation) SELECT w, txid_current() "
+                    "FROM unnest(%s::text[]) w ON CONFLICT (word) DO NOTHING"
+                ).format(self.vocabulary),
+                (sorted(vocabulary),),
+            )
+        self._documents = None
 
     def _index_testimonies(self, documents: list[TestimonyDocument]) -> None:
         statement = sql.SQL(
@@ -352,15 +433,37 @@ class SearchBackend(BaseSearchBackend):
 
     def _remove_testimony(self, testimony_id: int) -> None:
         with self._connection("remove a testimony") as conn, conn.transaction():
+            said: set[str] = set()
+            for text, translation in conn.execute(
+                sql.SQL("SELECT text, translation FROM {} WHERE testimony_id = %s").format(
+                    self.table
+                ),
+                (testimony_id,),
+            ):
+                said.update(words(text))
+                said.update(words(translation))
             for table in (self.table, self.testimonies):
                 conn.execute(
                     sql.SQL("DELETE FROM {} WHERE testimony_id = %s").format(table),
                     (testimony_id,),
                 )
+            # A word no other segment says leaves the vocabulary with it.
+            conn.execute(
+                sql.SQL(
+                    "DELETE FROM {vocabulary} v WHERE v.word = ANY(%s) AND NOT EXISTS ("
+                    "SELECT 1 FROM {table} t WHERE t.said_vector @@ phraseto_tsquery('simple', "
+                    "v.word) OR t.tsaid_vector @@ phraseto_tsquery('simple', v.word))"
+                ).format(vocabulary=self.vocabulary, table=self.table),
+                (sorted(said),),
+            )
+        self._documents = None
 
     def _clear(self) -> None:
         with self._connection("clear the index") as conn:
-            conn.execute(sql.SQL("TRUNCATE {}, {}").format(self.table, self.testimonies))
+            conn.execute(
+                sql.SQL("TRUNCATE {}, {}, {}").format(self.table, self.testimonies, self.vocabulary)
+            )
+        self._documents = None
 
     def _count(self) -> int:
         with self._connection("count segments") as conn:
@@ -371,7 +474,9 @@ class SearchBackend(BaseSearchBackend):
         """Drop the index table (tests and decommissioning)."""
         with self._connection("drop the index") as conn:
             conn.execute(
-                sql.SQL("DROP TABLE IF EXISTS {}, {}").format(self.table, self.testimonies)
+                sql.SQL("DROP TABLE IF EXISTS {}, {}, {}").format(
+                    self.table, self.testimonies, self.vocabulary
+                )
             )
 
     # -- reads --------------------------------------------------------------
@@ -390,6 +495,7 @@ class SearchBackend(BaseSearchBackend):
     def _where(
         self, query: Query, access_levels: frozenset[str]
     ) -> tuple[sql.Composable, list[Any]]:
+        """Testimony documents: every typed word (folded) in ``document``, and the filters."""
         clauses: list[sql.Composable] = [sql.SQL("access_level = ANY(%s)")]
         params: list[Any] = [sorted(access_levels)]
         positive = self._positive(query)
@@ -400,6 +506,13 @@ class SearchBackend(BaseSearchBackend):
             excluded, excluded_params = self._tsquery(list(query.exclusions), "||")
             clauses.append(sql.SQL("NOT (document @@ ") + excluded + sql.SQL(")"))
             params.extend(excluded_params)
+        filters, filter_params = self._filters(query)
+        return sql.SQL(" AND ").join([*clauses, *filters]), [*params, *filter_params]
+
+    @staticmethod
+    def _filters(query: Query) -> tuple[list[sql.Composable], list[Any]]:
+        clauses: list[sql.Composable] = []
+        params: list[Any] = []
         if query.languages:
             clauses.append(sql.SQL("language = ANY(%s)"))
             params.append(list(query.languages))
@@ -418,7 +531,223 @@ class SearchBackend(BaseSearchBackend):
         if query.year_to is not None:
             clauses.append(sql.SQL("year <= %s"))
             params.append(query.year_to)
-        return sql.SQL(" AND ").join(clauses), params
+        return clauses, params
+
+    # -- segments: the shared plan -------------------------------------------------
+
+    @staticmethod
+    def _any(forms: Sequence[Form]) -> tuple[sql.Composable, list[Any]]:
+        """A tsquery of any of ``forms`` (each a phrase of stems; no syntax reaches it)."""
+        parts = [sql.SQL("phraseto_tsquery('simple', %s)") for _ in forms]
+        return sql.SQL("(") + sql.SQL(" || ").join(parts) + sql.SQL(")"), [
+            " ".join(form) for form in forms
+        ]
+
+    def _stems_match(self, forms: Sequence[Form]) -> tuple[sql.Composable, list[Any]]:
+        tsquery, params = self._any(forms)
+        return (
+            sql.SQL("(stems_vector @@ {q} OR tstems_vector @@ {q})").format(q=tsquery),
+            [*params, *params],
+        )
+
+    def _said_match(self, phrase: Sequence[str]) -> tuple[sql.Composable, list[Any]]:
+        text = " ".join(phrase)
+        return (
+            sql.SQL(
+                "(said_vector @@ phraseto_tsquery('simple', %s) "
+                "OR tsaid_vector @@ phraseto_tsquery('simple', %s))"
+            ),
+            [text, text],
+        )
+
+    def _segment_where(
+        self, plan: MatchPlan, query: Query, access_levels: frozenset[str]
+    ) -> tuple[sql.Composable, list[Any]]:
+        """Access, the filters, the phrases, ``minimum`` of the clauses, no exclusion."""
+        clauses: list[sql.Composable] = [sql.SQL("access_level = ANY(%s)")]
+        params: list[Any] = [sorted(access_levels)]
+        for phrase in plan.phrases:
+            condition, values = self._said_match(phrase)
+            clauses.append(condition)
+            params.extend(values)
+        if plan.clauses:
+            matches = [self._stems_match(plan.alternatives(i)) for i in range(len(plan.clauses))]
+            if plan.minimum >= len(matches):
+                for condition, values in matches:
+                    clauses.append(condition)
+                    params.extend(values)
+            else:
+                for (condition, values), clause in zip(matches, plan.clauses, strict=True):
+                    if clause.required:
+                        clauses.append(condition)
+                        params.extend(values)
+                # The OR lets the GIN indexes find candidates; the sum counts clauses.
+                clauses.append(
+                    sql.SQL("(") + sql.SQL(" OR ").join(c for c, _ in matches) + sql.SQL(")")
+                )
+                for _, values in matches:
+                    params.extend(values)
+            if 1 < plan.minimum < len(matches):
+                clauses.append(
+                    sql.SQL("(")
+                    + sql.SQL(" + ").join(sql.SQL("({})::int").format(c) for c, _ in matches)
+                    + sql.SQL(") >= %s")
+                )
+                for _, values in matches:
+                    params.extend(values)
+                params.append(plan.minimum)
+        if plan.exclusions:
+            condition, values = self._stems_match(plan.exclusions)
+            clauses.append(sql.SQL("NOT ") + condition)
+            params.extend(values)
+        filters, filter_params = self._filters(query)
+        return sql.SQL(" AND ").join([*clauses, *filters]), [*params, *filter_params]
+
+    def _document_count(self, conn: psycopg.Connection) -> int:
+        now = time.monotonic()
+        if self._documents is None or now - self._documents[0] > DOCUMENTS_SECONDS:
+            row = conn.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(self.table)).fetchone()
+            self._documents = (now, int(row[0]) if row else 0)
+        return self._documents[1]
+
+    def _bounded_count(
+        self, conn: psycopg.Connection, where: sql.Composable, params: list[Any], cap: int
+    ) -> int:
+        row = conn.execute(
+            sql.SQL("SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT %s) x").format(
+                self.table, where
+            ),
+            [*params, cap],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _vocabulary_words(self, conn: psycopg.Connection) -> list[str]:
+        row = conn.execute(
+            sql.SQL("SELECT COUNT(*), COALESCE(MAX(generation), 0) FROM {}").format(self.vocabulary)
+        ).fetchone()
+        key = (int(row[0]), int(row[1])) if row else (0, 0)
+        if key != self._words_cache[0]:
+            found = conn.execute(sql.SQL("SELECT word FROM {}").format(self.vocabulary))
+            self._words_cache = (key, [word for (word,) in found])
+        return self._words_cache[1]
+
+    def _prepare(
+        self, conn: psycopg.Connection, query: Query, access_levels: frozenset[str]
+    ) -> tuple[MatchPlan, Statistics]:
+        """The plan with near spellings the asker may see, and the ranking's statistics."""
+        plan = self.plan(query)
+        documents = self._document_count(conn)
+        frequency: dict[tuple[Form, ...], int] = {}
+        for forms in own_forms(plan):
+            if forms not in frequency:
+                condition, values = self._stems_match(forms)
+                frequency[forms] = self._bounded_count(conn, condition, values, FREQUENCY_CAP)
+        rare = rare_limit(documents)
+
+        def similar(clause: Clause) -> list[str]:
+            if not fuzzy_wanted(frequency[clause.forms], documents):
+                return []
+            kept = []
+            for word in near_words(clause.word, self._vocabulary_words(conn)):
+                condition, values = self._said_match((word,))
+                seen = self._bounded_count(
+                    conn,
+                    condition + sql.SQL(" AND access_level = ANY(%s)"),
+                    [*values, sorted(access_levels)],
+                    rare + 1,
+                )
+                if 1 <= seen <= rare:
+                    kept.append(word)
+                if len(kept) == PER_WORD:
+                    break
+            return kept
+
+        plan = plan.with_fuzzy(similar)
+        statistics = Statistics(documents, tuple(frequency[f] for f in own_forms(plan)))
+        return plan, statistics
+
+    def _ranked(
+        self,
+        conn: psycopg.Connection,
+        plan: MatchPlan,
+        statistics: Statistics,
+        where: sql.Composable,
+        params: list[Any],
+        total: int,
+        need: int,
+    ) -> list[tuple[int, int, float]]:
+        """(testimony, segment, score), best first: the shared ranking, as SQLite's."""
+        if not plan.has_text:
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT testimony_id, segment_id FROM {} WHERE {} ORDER BY segment_id LIMIT %s"
+                ).format(self.table, where),
+                [*params, need],
+            ).fetchall()
+            return [(testimony_id, segment_id, 0.0) for testimony_id, segment_id in rows]
+        if total <= RESCORE_WINDOW:
+            order = sql.SQL("segment_id")
+            order_params: list[Any] = []
+        else:
+            alternatives = [f for i in range(len(plan.clauses)) for f in plan.alternatives(i)]
+            alternatives += [form for forms in plan.phrase_forms for form in forms]
+            tsquery, order_params = self._any(list(dict.fromkeys(alternatives)))
+            order = sql.SQL("ts_rank(stems_vector || tstems_vector, {}) DESC, segment_id").format(
+                tsquery
+            )
+        rows = conn.execute(
+            sql.SQL("SELECT segment_id, testimony_id FROM {} WHERE {} ORDER BY {} LIMIT %s").format(
+                self.table, where, order
+            ),
+            [*params, *order_params, min(max(need, RESCORE_WINDOW), RANK_CAP)],
+        ).fetchall()
+        owners = dict(rows)
+
+        def read(keys: Sequence[int]) -> dict[int, tuple[str, str]]:
+            found = conn.execute(
+                sql.SQL(
+                    "SELECT segment_id, stems, tstems FROM {} WHERE segment_id = ANY(%s)"
+                ).format(self.table),
+                (list(keys),),
+            )
+            return {key: (stems, tstems) for key, stems, tstems in found}
+
+        scored = ranked_window(plan, statistics, [key for key, _ in rows], read, RESCORE_WINDOW)
+        return [(owners[key], key, value) for key, value in scored[:need]]
+
+    def _segment_hits(
+        self,
+        conn: psycopg.Connection,
+        ranked: Sequence[tuple[int, int, float]],
+        plan: MatchPlan,
+        access_levels: frozenset[str],
+    ) -> dict[int, Hit]:
+        """Hits for ``ranked``; the access level is checked once more on the row read."""
+        scores = {segment_id: score for _, segment_id, score in ranked}
+        if not scores:
+            return {}
+        rows = conn.execute(
+            sql.SQL(
+                'SELECT testimony_id, segment_id, title, url, start, "end", text, translation, '
+                "language FROM {} WHERE segment_id = ANY(%s) AND access_level = ANY(%s)"
+            ).format(self.table),
+            (list(scores), sorted(access_levels)),
+        ).fetchall()
+        hits = {}
+        for testimony_id, segment_id, title, url, start, end, text, translation, language in rows:
+            said, translated = hit_snippets(text, translation, language, plan)
+            hits[segment_id] = Hit(
+                testimony_id=testimony_id,
+                segment_id=segment_id,
+                title=title,
+                url=url,
+                start=start,
+                end=end,
+                snippet_html=said,
+                score=float(scores[segment_id]),
+                translation_html=translated,
+            )
+        return hits
 
     def _totals(
         self, conn: psycopg.Connection, where: sql.Composable, params: list[Any]
@@ -444,85 +773,24 @@ class SearchBackend(BaseSearchBackend):
                 counters["theme"][theme] += count
         return total, {name: _facet(counter) for name, counter in counters.items()}
 
-    def _order(self, query: Query) -> tuple[sql.Composable, sql.Composable, list[Any]]:
-        """(score expression, ORDER BY, params of the score expression)."""
-        positive = self._positive(query)
-        if positive is None:
-            return sql.SQL("0.0"), sql.SQL("segment_id"), []
-        score = sql.SQL("ts_rank(document, ") + positive[0] + sql.SQL(")")
-        return score, sql.SQL("score DESC, segment_id"), positive[1]
-
-    def _rows(
-        self,
-        conn: psycopg.Connection,
-        query: Query,
-        where: sql.Composable,
-        params: list[Any],
-        limit: int,
-        offset: int,
-    ) -> list[tuple]:
-        score, order, score_params = self._order(query)
-        positive = self._positive(query)
-        if positive is None:
-            headline: sql.Composable = sql.SQL("NULL")
-            headline_params: list[Any] = []
-        else:
-            # Headlines only for the page's rows: the ranked subquery is limited first.
-            headline = (
-                sql.SQL("ts_headline(%s::regconfig, translate(m.text, %s, %s), ")
-                + positive[0]
-                + sql.SQL(", %s)")
-            )
-            headline_params = [
-                self._config,
-                "".join(_STAND_INS),
-                "".join(_STAND_INS.values()),
-                *positive[1],
-                _HEADLINE_OPTIONS,
-            ]
-        statement = sql.SQL(
-            'SELECT m.testimony_id, m.segment_id, m.title, m.url, m.start, m."end", {headline}, '
-            'm.score, m.text FROM (SELECT testimony_id, segment_id, title, url, start, "end", '
-            "text, {score} AS score FROM {table} WHERE {where} ORDER BY {order} "
-            "LIMIT %s OFFSET %s) m ORDER BY {outer}"
-        ).format(
-            headline=headline,
-            score=score,
-            table=self.table,
-            where=where,
-            order=order,
-            outer=sql.SQL("m.score DESC, m.segment_id"),
-        )
-        return conn.execute(
-            statement, [*headline_params, *score_params, *params, limit, offset]
-        ).fetchall()
-
-    @staticmethod
-    def _hit(row: tuple) -> Hit:
-        testimony_id, segment_id, title, url, start, end, headline, score, text = row
-        return Hit(
-            testimony_id=testimony_id,
-            segment_id=segment_id,
-            title=title,
-            url=url,
-            start=start,
-            end=end,
-            snippet_html=(
-                _snippet_html(headline) if headline is not None else _leading_words_html(text)
-            ),
-            score=float(score),
-        )
-
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
-        where, params = self._where(query, access_levels)
         with self._connection("search") as conn:
+            plan, statistics = self._prepare(conn, query, access_levels)
+            where, params = self._segment_where(plan, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            if not total:
-                return SearchResults()
-            rows = self._rows(conn, query, where, params, limit, offset) if offset < total else []
-        return SearchResults(hits=tuple(self._hit(row) for row in rows), total=total, facets=facets)
+            if not total or offset >= total:
+                return SearchResults(total=total, facets=facets) if total else SearchResults()
+            ranked = self._ranked(conn, plan, statistics, where, params, total, offset + limit)
+            ranked = ranked[offset : offset + limit]
+            hits = self._segment_hits(conn, ranked, plan, access_levels)
+        return SearchResults(
+            hits=tuple(hits[sid] for _, sid, _ in ranked if sid in hits),
+            total=total,
+            facets=facets,
+            facets_approximate=plan.has_text and total > RANK_CAP,
+        )
 
     def _testimony_scores(
         self, conn: psycopg.Connection, query: Query, access_levels: frozenset[str]
@@ -588,27 +856,25 @@ class SearchBackend(BaseSearchBackend):
         offset: int,
         per_group: int,
     ) -> SearchResults:
-        where, params = self._where(query, access_levels)
-        score, order, score_params = self._order(query)
         with self._connection("search") as conn:
+            plan, statistics = self._prepare(conn, query, access_levels)
+            where, params = self._segment_where(plan, query, access_levels)
             testimonies = self._testimony_scores(conn, query, access_levels)
             total, facets = self._totals(conn, where, params)
             if not total and not testimonies:
                 return SearchResults()
-            candidates = conn.execute(
-                sql.SQL(
-                    "SELECT testimony_id, segment_id, {} AS score FROM {} WHERE {} "
-                    "ORDER BY {} LIMIT %s"
-                ).format(score, self.table, where, order),
-                [*score_params, *params, GROUP_CANDIDATES],
-            ).fetchall()
+            candidates = (
+                self._ranked(conn, plan, statistics, where, params, total, GROUP_CANDIDATES)
+                if total
+                else []
+            )
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
-            wanted = [sid for ids in page.segment_ids.values() for sid in ids]
-            rows = []
+            shown = {sid for ids in page.segment_ids.values() for sid in ids}
+            hits = self._segment_hits(
+                conn, [row for row in candidates if row[1] in shown], plan, access_levels
+            )
             totals: dict[int, int] = {}
-            if wanted:
-                only = sql.SQL("{} AND segment_id = ANY(%s)").format(where)
-                rows = self._rows(conn, query, only, [*params, wanted], len(wanted), 0)
+            if page.testimony_ids and total:
                 in_page = sql.SQL("{} AND testimony_id = ANY(%s)").format(where)
                 totals = dict(
                     conn.execute(
@@ -625,7 +891,6 @@ class SearchBackend(BaseSearchBackend):
                 access_levels,
                 {tid: found[tid] for tid in page.testimony_ids if tid in found},
             )
-        hits = {row[1]: self._hit(row) for row in rows}
         groups = build_groups(page, hits, totals, about)
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
@@ -633,5 +898,26 @@ class SearchBackend(BaseSearchBackend):
             facets=facets,
             groups=groups,
             total_groups=page.total_groups,
-            facets_approximate=len(candidates) >= GROUP_CANDIDATES,
+            facets_approximate=len(candidates) >= GROUP_CANDIDATES
+            or (plan.has_text and total > RANK_CAP),
         )
+
+    def _suggest(self, word: str, access_levels: frozenset[str]) -> tuple[str, ...]:
+        """Spellings from the vocabulary that a moment the asker may see says (as SQLite)."""
+        key = fold(word)
+        if len(key) < 3:
+            return ()
+        with self._connection("suggest") as conn:
+            found: list[str] = []
+            for candidate in near_words(key, self._vocabulary_words(conn)):
+                condition, values = self._said_match((candidate,))
+                if self._bounded_count(
+                    conn,
+                    condition + sql.SQL(" AND access_level = ANY(%s)"),
+                    [*values, sorted(access_levels)],
+                    1,
+                ):
+                    found.append(candidate)
+                if len(found) == 3:
+                    break
+        return tuple(found)

@@ -2,28 +2,34 @@
 
 Layout: ``segments`` holds one row per segment; ``segments_fts`` is the
 full-text index over it (external content, kept in step by triggers) with
-two columns: ``text`` and a hidden ``tags`` column of filter tokens
-(``acl_public``, ``lang_es``, ``th_ice_detainer``, ``med_video``,
-``tm_42``). ``testimonies`` and ``testimonies_fts`` do the same for one
-document per testimony (title, summary, storyteller's public name), so a
-word in a title finds the testimony once rather than every one of its
-segments. User words can never name a tag: they are matched only in the
-text columns and the parser never yields an underscore.
+the columns ``text`` and ``translation`` (what was said and its English
+machine translation, folded by FTS5, for exact phrases), ``stems`` and
+``tstems`` (the same, analysed in Python by archive.language: the segment's
+language, English for the translation) and a hidden ``tags`` column of
+filter tokens (``acl_public``, ``lang_es``, ``th_ice_detainer``,
+``med_video``, ``tm_42``). ``testimonies`` and ``testimonies_fts`` do the
+same for one document per testimony (title, summary, storyteller's public
+name), so a word in a title finds the testimony once rather than every one
+of its segments. ``vocabulary`` lists every indexed word, for near
+spellings. User words can never name a tag: they are matched only in the
+text columns and the analyser never yields an underscore.
 
-The access level and the filters are tags inside the MATCH, so FTS5
-intersects them with the words and no row is read to filter. A search is
-one walk of that MATCH, which gives the exact count and the matching rowids
-(:meth:`SearchBackend._matching`); facets over at most FACET_SAMPLE of those
-rows (flagged approximate and scaled beyond that); and bm25 ranking of at
-most RANK_CAP of them. Ranking MATCHes the words alone, restricted to those
-rowids: bm25 reads every phrase of its MATCH, and the tags (``acl_public``
-is in most rows) made it four times dearer. So the access filter decides
-every rowid that can be ranked, and the row read for display checks the
-access level once more; no read shows a segment without it. Snippets are
-marked in Python for the rows shown only.
+A question becomes the shared :class:`~search.plan.MatchPlan`: each clause
+is an OR of its stems, synonyms and near spellings in the stem columns;
+when every clause must match they are ANDed into the MATCH, otherwise the
+MATCH holds their OR and a rowid condition counts how many each row says
+(``minimum``). The access level and the filters are tags inside the MATCH,
+so FTS5 intersects them with the words and no row is read to filter. One
+walk of that MATCH gives the exact count and the matching rowids; facets
+are counted over at most FACET_SAMPLE of those rows (flagged approximate
+and scaled beyond that); at most RANK_CAP of them are ranked: by the shared
+Python ranking (search/ranking.py) when they are at most RESCORE_WINDOW,
+else by bm25 first and the shared ranking for the best RESCORE_WINDOW. The
+row read for display checks the access level once more; no read shows a
+segment without it. Snippets are marked in Python for the rows shown only.
 
 Params: ``{"PATH": "/var/lib/testimonio/search.sqlite3"}``; ``":memory:"``
-gives a private in-memory index (tests).
+gives a private in-memory index (tests); ``THESAURUS`` (see base).
 """
 
 from __future__ import annotations
@@ -31,15 +37,16 @@ from __future__ import annotations
 import html
 import json
 import logging
-import re
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from archive.language import analyse, words
 from search.backends.base import (
     GROUP_CANDIDATES,
     FacetCount,
@@ -53,15 +60,24 @@ from search.backends.base import (
     plan_groups,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
+from search.fuzzy import PER_WORD, fuzzy_wanted, near_words, rare_limit
+from search.highlight import hit_snippets
+from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
+from search.ranking import Statistics, own_forms, ranked_window
 
-__all__ = ["SearchBackend", "fts5_match_expression", "match_expression"]
+__all__ = ["SearchBackend", "match_expression", "segment_match"]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # PRAGMA user_version set at the end of _SCHEMA
-SNIPPET_TOKENS = 16
+SCHEMA_VERSION = 4  # PRAGMA user_version set at the end of _SCHEMA
 SUMMARY_TOKENS = 32
+# Candidates ranked by the shared Python ranking; past this bm25 picks them.
+RESCORE_WINDOW = 100
+# Frequencies (for the ranking's idf) are counted up to this many moments.
+FREQUENCY_CAP = 50_000
+# How long the count of indexed moments (the ranking's N) is reused.
+DOCUMENTS_SECONDS = 60.0
 # Facets are counted over at most this many matching rows; beyond it they
 # are scaled estimates and SearchResults.facets_approximate is set.
 FACET_SAMPLE = 1_000
@@ -77,7 +93,7 @@ _MARK_OPEN = "\x02"
 _MARK_CLOSE = "\x03"
 _ELLIPSIS = "\u2026"
 _TABLES = ("segments_vocab", "segments_fts", "segment_themes", "segments", "testimonies_fts",
-           "testimonies")  # fmt: skip
+           "testimonies", "vocabulary", "meta")  # fmt: skip
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
@@ -96,29 +112,38 @@ CREATE TABLE IF NOT EXISTS segments (
     themes TEXT NOT NULL DEFAULT ' ',
     media_type TEXT NOT NULL DEFAULT '',
     place_key TEXT NOT NULL DEFAULT '',
-    tags TEXT NOT NULL DEFAULT ''
+    tags TEXT NOT NULL DEFAULT '',
+    translation TEXT NOT NULL DEFAULT '',
+    stems TEXT NOT NULL DEFAULT '',
+    tstems TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS segments_testimony ON segments (testimony_id);
 -- The tags column weighs nothing in bm25. '_' is a token character so that
--- a tag is one token; the query parser never yields '_' in a word.
+-- a tag is one token; the analyser never yields '_' in a word.
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
-    text, tags, content='segments', content_rowid='segment_id',
+    text, translation, stems, tstems, tags, content='segments', content_rowid='segment_id',
     tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS segments_vocab USING fts5vocab(segments_fts, 'row');
 CREATE TRIGGER IF NOT EXISTS segments_fts_insert AFTER INSERT ON segments BEGIN
-    INSERT INTO segments_fts (rowid, text, tags) VALUES (new.segment_id, new.text, new.tags);
+    INSERT INTO segments_fts (rowid, text, translation, stems, tstems, tags)
+    VALUES (new.segment_id, new.text, new.translation, new.stems, new.tstems, new.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_delete AFTER DELETE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, tags)
-    VALUES ('delete', old.segment_id, old.text, old.tags);
+    INSERT INTO segments_fts (segments_fts, rowid, text, translation, stems, tstems, tags)
+    VALUES ('delete', old.segment_id, old.text, old.translation, old.stems, old.tstems, old.tags);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_fts_update AFTER UPDATE ON segments BEGIN
-    INSERT INTO segments_fts (segments_fts, rowid, text, tags)
-    VALUES ('delete', old.segment_id, old.text, old.tags);
-    INSERT INTO segments_fts (rowid, text, tags) VALUES (new.segment_id, new.text, new.tags);
+    INSERT INTO segments_fts (segments_fts, rowid, text, translation, stems, tstems, tags)
+    VALUES ('delete', old.segment_id, old.text, old.translation, old.stems, old.tstems, old.tags);
+    INSERT INTO segments_fts (rowid, text, translation, stems, tstems, tags)
+    VALUES (new.segment_id, new.text, new.translation, new.stems, new.tstems, new.tags);
 END;
-INSERT INTO segments_fts (segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+INSERT INTO segments_fts (segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.8, 1.0, 0.8, 0.0)');
+-- Every folded word indexed, for near spellings; 'generation' tells a
+-- process that its copy in memory is stale.
+CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
 
 CREATE TABLE IF NOT EXISTS testimonies (
     testimony_id INTEGER PRIMARY KEY,
@@ -151,22 +176,24 @@ CREATE TRIGGER IF NOT EXISTS testimonies_fts_update AFTER UPDATE ON testimonies 
 END;
 -- A title word says more about a testimony than one in its summary.
 INSERT INTO testimonies_fts (testimonies_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 2.0, 0.0)');
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 """
 
 _DROP_ALL = "".join(f"DROP TABLE IF EXISTS {table};\n" for table in _TABLES)
 
 _UPSERT = """
 INSERT INTO segments (segment_id, testimony_id, title, url, start, "end", text, language,
-                      access_level, storyteller, place, year, themes, media_type, place_key, tags)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      access_level, storyteller, place, year, themes, media_type, place_key, tags,
+                      translation, stems, tstems)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (segment_id) DO UPDATE SET
     testimony_id = excluded.testimony_id, title = excluded.title, url = excluded.url,
     start = excluded.start, "end" = excluded."end", text = excluded.text,
     language = excluded.language, access_level = excluded.access_level,
     storyteller = excluded.storyteller, place = excluded.place, year = excluded.year,
     themes = excluded.themes, media_type = excluded.media_type,
-    place_key = excluded.place_key, tags = excluded.tags
+    place_key = excluded.place_key, tags = excluded.tags, translation = excluded.translation,
+    stems = excluded.stems, tstems = excluded.tstems
 """
 
 _UPSERT_TESTIMONY = """
@@ -189,6 +216,9 @@ def _fts5_string(token: str) -> str:
 # The columns a typed word is matched in, per table.
 SEGMENT_TEXT = "{text}"
 TESTIMONY_TEXT = "{title summary storyteller}"
+# Where a clause's stems are looked for, and where exact phrases are.
+STEM_COLUMNS = "{stems tstems}"
+SAID_COLUMNS = "{text translation}"
 
 
 def _positive(query: Query) -> list[str]:
@@ -204,19 +234,6 @@ def _without_exclusions(expression: str, query: Query, columns: str) -> str:
     return f"({expression}) NOT ({columns}: ({excluded}))"
 
 
-def fts5_match_expression(query: Query, columns: str = SEGMENT_TEXT) -> str | None:
-    """The MATCH for the query's words alone, or None if it has no positive text.
-
-    Built only from parsed words, each quoted, so no input raises an FTS5
-    syntax error; a word the tokenizer reduces to nothing matches nothing.
-    Used to rank, with access and filters checked on the row.
-    """
-    positive = _positive(query)
-    if not positive:
-        return None
-    return _without_exclusions(f"{columns}: ({' AND '.join(positive)})", query, columns)
-
-
 def _tag(prefix: str, value: str) -> str:
     return f"{prefix}_{value.replace('-', '_')}"
 
@@ -225,25 +242,93 @@ def _any_tag(prefix: str, values: Sequence[str]) -> str:
     return "(" + " OR ".join(_fts5_string(_tag(prefix, value)) for value in values) + ")"
 
 
-def match_expression(
-    query: Query, access_levels: frozenset[str], columns: str = SEGMENT_TEXT
-) -> str:
-    """The whole MATCH: the words in ``columns``, access and filters in ``{tags}``.
-
-    The access levels are always part of it, so no count, facet or browse
-    can skip the access filter.
-    """
+def _filters(query: Query, access_levels: frozenset[str]) -> list[str]:
+    """Access first, then the filters the tags hold: always part of every MATCH."""
     parts = ["{tags}: " + _any_tag("acl", sorted(access_levels))]
     if query.languages:
         parts.append("{tags}: " + _any_tag("lang", query.languages))
     if query.media_types:
         parts.append("{tags}: " + _any_tag("med", query.media_types))
     parts.extend("{tags}: " + _fts5_string(_tag("th", theme)) for theme in query.themes)
+    return parts
+
+
+def match_expression(
+    query: Query, access_levels: frozenset[str], columns: str = TESTIMONY_TEXT
+) -> str:
+    """The MATCH for testimony documents: every typed word in ``columns``, access and filters.
+
+    The access levels are always part of it, so no count or browse can skip
+    the access filter.
+    """
+    parts = _filters(query, access_levels)
     positive = _positive(query)
     if positive:
         parts.insert(0, f"{columns}: (" + " AND ".join(positive) + ")")
     expression = " AND ".join(f"({part})" for part in parts)
     return _without_exclusions(expression, query, columns)
+
+
+def _any(forms: Sequence[Form]) -> str:
+    """Any of ``forms``: each quoted, so nothing typed is FTS5 syntax."""
+    return "(" + " OR ".join(_fts5_string(" ".join(form)) for form in forms) + ")"
+
+
+def _clause(plan: MatchPlan, index: int) -> str:
+    return f"{STEM_COLUMNS}: {_any(plan.alternatives(index))}"
+
+
+def _anything(plan: MatchPlan) -> str | None:
+    """The typed words' own forms and the phrases: what bm25 orders many candidates by.
+
+    Synonyms are left out (their phrases of common words make bm25 dear);
+    moments found only through one follow, and the shared ranking decides.
+    """
+    parts = []
+    alternatives = [form for clause in plan.clauses for form in clause.forms]
+    if alternatives:
+        parts.append(f"{STEM_COLUMNS}: {_any(list(dict.fromkeys(alternatives)))}")
+    parts.extend(f"{SAID_COLUMNS}: {_fts5_string(' '.join(p))}" for p in plan.phrases)
+    return " OR ".join(f"({part})" for part in parts) or None
+
+
+def segment_match(
+    plan: MatchPlan,
+    query: Query,
+    access_levels: frozenset[str],
+    frequencies: Sequence[int] = (),
+) -> tuple[str, list[str]]:
+    """(The MATCH for segments, the clause expressions a row must say ``minimum`` of).
+
+    When every clause is needed they are ANDed into the MATCH and the list is
+    empty; when one is enough, the MATCH holds their OR. Otherwise a row
+    saying none of the n - minimum + 1 rarest clauses (by ``frequencies``)
+    cannot say ``minimum`` of them, so the MATCH holds the OR of those only
+    and the backend counts, for its rows, the clauses of the list.
+    """
+    parts = _filters(query, access_levels)
+    parts.extend(f"{SAID_COLUMNS}: {_fts5_string(' '.join(p))}" for p in plan.phrases)
+    counted: list[str] = []
+    if plan.clauses:
+        clauses = [_clause(plan, index) for index in range(len(plan.clauses))]
+        required = [c for c, clause in zip(clauses, plan.clauses, strict=True) if clause.required]
+        if plan.minimum >= len(clauses):
+            parts.extend(clauses)
+        elif plan.minimum <= 1:
+            parts.extend(required)
+            parts.append(" OR ".join(f"({c})" for c in clauses))
+        else:
+            parts.extend(required)
+            order = sorted(
+                range(len(clauses)), key=lambda i: frequencies[i] if i < len(frequencies) else 0
+            )
+            rarest = sorted(order[: len(clauses) - plan.minimum + 1])
+            parts.append(" OR ".join(f"({clauses[i]})" for i in rarest))
+            counted = clauses
+    expression = " AND ".join(f"({part})" for part in parts)
+    if plan.exclusions:
+        expression = f"({expression}) NOT ({STEM_COLUMNS}: {_any(plan.exclusions)})"
+    return expression, counted
 
 
 def _tags(doc: SegmentDocument | TestimonyDocument) -> str:
@@ -266,56 +351,6 @@ def _snippet_html(raw: str) -> str:
     return (
         html.escape(raw, quote=False).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
     )
-
-
-def _leading_words_html(text: str) -> str:
-    """Snippet for a filter-only browse, where there is nothing to highlight."""
-    words = text.split()
-    shown = " ".join(words[:SNIPPET_TOKENS])
-    if len(words) > SNIPPET_TOKENS:
-        shown += _ELLIPSIS
-    return html.escape(shown, quote=False)
-
-
-_TOKEN = re.compile(r"[\w]+")
-
-
-def marked_snippet_html(text: str, query: Query) -> str:
-    """A snippet marked in Python the way FTS5 tokenizes: folded words equal to a query word.
-
-    Used where asking FTS5 for snippet() would cost a walk over every match.
-    """
-    wanted = {
-        token
-        for word in (*query.terms, *(w for phrase in query.phrases for w in phrase))
-        for token in _TOKEN.findall(fold(word))
-    }
-    if not wanted:
-        return _leading_words_html(text)
-    words = text.split()
-    marks = [any(t in wanted for t in _TOKEN.findall(fold(word))) for word in words]
-    first = marks.index(True) if True in marks else 0
-    start = max(0, first - 4)
-    end = min(len(words), start + SNIPPET_TOKENS)
-    pieces = []
-    for word, marked in zip(words[start:end], marks[start:end], strict=True):
-        pieces.append(_mark_word(word, wanted) if marked else html.escape(word, quote=False))
-    # Neighbouring marked words (a phrase) read as one highlight, as FTS5's snippet() gives.
-    shown = " ".join(pieces).replace("</mark> <mark>", " ")
-    return (_ELLIPSIS if start else "") + shown + (_ELLIPSIS if end < len(words) else "")
-
-
-def _mark_word(word: str, wanted: set[str]) -> str:
-    """Mark the matching runs of letters inside a whitespace-delimited word."""
-    out = []
-    position = 0
-    for match in _TOKEN.finditer(word):
-        out.append(html.escape(word[position : match.start()], quote=False))
-        token = html.escape(match.group(0), quote=False)
-        out.append(f"<mark>{token}</mark>" if fold(match.group(0)) in wanted else token)
-        position = match.end()
-    out.append(html.escape(word[position:], quote=False))
-    return "".join(out)
 
 
 def _spread(rowids: Sequence[int], count: int) -> Sequence[int]:
@@ -349,6 +384,8 @@ class SearchBackend(BaseSearchBackend):
         super().__init__(params)
         self.path = str(params.get("PATH", ":memory:"))
         self._lock = threading.Lock()
+        self._documents: tuple[float, int] | None = None
+        self._vocabulary: tuple[int, list[str]] = (-1, [])
         try:
             if self.path != ":memory:" and not self.path.startswith("file:"):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -421,29 +458,46 @@ class SearchBackend(BaseSearchBackend):
     # -- writes -------------------------------------------------------------
 
     def _index_segments(self, documents: list[SegmentDocument]) -> None:
-        rows = [
-            (
-                doc.segment_id,
-                doc.testimony_id,
-                _clean_text(doc.title),
-                doc.url,
-                float(doc.start),
-                float(doc.end),
-                _clean_text(doc.text),
-                doc.language,
-                doc.access_level,
-                doc.storyteller,
-                doc.place,
-                doc.year,
-                _theme_set(doc.themes),
-                doc.media_type,
-                fold(doc.place),
-                _tags(doc),
+        rows = []
+        vocabulary: set[str] = set()
+        for doc in documents:
+            text, translation = _clean_text(doc.text), _clean_text(doc.translation)
+            said, translated = words(text), words(translation)
+            vocabulary.update(said)
+            vocabulary.update(translated)
+            rows.append(
+                (
+                    doc.segment_id,
+                    doc.testimony_id,
+                    _clean_text(doc.title),
+                    doc.url,
+                    float(doc.start),
+                    float(doc.end),
+                    text,
+                    doc.language,
+                    doc.access_level,
+                    doc.storyteller,
+                    doc.place,
+                    doc.year,
+                    _theme_set(doc.themes),
+                    doc.media_type,
+                    fold(doc.place),
+                    _tags(doc),
+                    translation,
+                    " ".join(analyse(text, doc.language)),
+                    " ".join(analyse(translation, "en")),
+                )
             )
-            for doc in documents
-        ]
         with self._transaction("store segments") as conn:
             conn.executemany(_UPSERT, rows)
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO vocabulary (word) VALUES (?)",
+                [(word,) for word in sorted(vocabulary)],
+            )
+            if conn.total_changes != before:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        self._documents = None
 
     def _index_testimonies(self, documents: list[TestimonyDocument]) -> None:
         rows = [
@@ -464,8 +518,29 @@ class SearchBackend(BaseSearchBackend):
 
     def _remove_testimony(self, testimony_id: int) -> None:
         with self._transaction("remove a testimony") as conn:
+            said: set[str] = set()
+            for text, translation in conn.execute(
+                "SELECT text, translation FROM segments WHERE testimony_id = ?", (testimony_id,)
+            ):
+                said.update(words(text))
+                said.update(words(translation))
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
             conn.execute("DELETE FROM testimonies WHERE testimony_id = ?", (testimony_id,))
+            # A word no other segment says leaves the vocabulary with it: near
+            # spellings must not keep a withdrawn testimony's words.
+            gone = [
+                (word,)
+                for word in sorted(said)
+                if conn.execute(
+                    "SELECT 1 FROM segments_fts WHERE segments_fts MATCH ? LIMIT 1",
+                    (f"{SAID_COLUMNS}: {_fts5_string(word)}",),
+                ).fetchone()
+                is None
+            ]
+            if gone:
+                conn.executemany("DELETE FROM vocabulary WHERE word = ?", gone)
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        self._documents = None
 
     def _compact(self) -> None:
         # FTS5 keeps deleted terms in its b-trees until segments merge;
@@ -478,6 +553,7 @@ class SearchBackend(BaseSearchBackend):
     def _clear(self) -> None:
         # The index is derived data: clearing drops and recreates the tables,
         # so a rebuild also repairs an index written by older code.
+        self._documents = None
         with self._connection("clear the index") as conn:
             conn.executescript(
                 f"BEGIN IMMEDIATE;\n{_DROP_ALL}PRAGMA user_version = 0;\n{_SCHEMA}\nCOMMIT;"
@@ -507,16 +583,48 @@ class SearchBackend(BaseSearchBackend):
             params.extend(keys)
         return " AND ".join(clauses) or "1", params
 
+    @staticmethod
+    def _conditions(query: Query) -> tuple[str, list[object], bool]:
+        """(SQL conditions, their params, whether they read the segments row)."""
+        where, params = SearchBackend._place_and_years(query)
+        return where, params, bool(params)
+
     def _matching(
-        self, conn: sqlite3.Connection, match: str, query: Query
+        self,
+        conn: sqlite3.Connection,
+        match: str,
+        conditions: tuple[str, list[object], bool],
+        counted: Sequence[str] = (),
+        minimum: int = 0,
     ) -> tuple[int, list[int]]:
         """(how many segments match, their rowids in order: all of them up to COUNT_WALK).
 
         One walk answers both for up to COUNT_WALK matches; beyond that (a
         very common word) an exact COUNT walks again rather than fetch them all.
+        With ``counted`` clauses, each is intersected with the walk inside
+        FTS5 and a row must say ``minimum`` of them; past COUNT_WALK the
+        count is then of the walked rows (a lower bound, flagged approximate
+        since it exceeds RANK_CAP).
         """
-        where, params = self._place_and_years(query)
-        join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if params else ""
+        if counted:
+            _total, rowids = self._matching(conn, match, conditions)
+            if not rowids:
+                return 0, []
+            low, high = rowids[0], rowids[-1]
+            says: Counter[int] = Counter()
+            for clause in counted:
+                says.update(
+                    rowid
+                    for (rowid,) in conn.execute(
+                        "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+                        "AND rowid BETWEEN ? AND ?",
+                        (f"({clause}) AND ({match})", low, high),
+                    )
+                )
+            kept = [rowid for rowid in rowids if says[rowid] >= minimum]
+            return len(kept), kept
+        where, params, needs_row = conditions
+        join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if needs_row else ""
         rowids = [
             rowid
             for (rowid,) in conn.execute(
@@ -559,10 +667,87 @@ class SearchBackend(BaseSearchBackend):
         scale = total / len(sample) if approximate and sample else 1.0
         return {name: _facet(counter, scale) for name, counter in counters.items()}, approximate
 
+    # -- the plan: statistics and near spellings ---------------------------------
+
+    def _document_count(self, conn: sqlite3.Connection) -> int:
+        """Moments indexed (the ranking's N), re-counted at most every DOCUMENTS_SECONDS."""
+        now = time.monotonic()
+        if self._documents is None or now - self._documents[0] > DOCUMENTS_SECONDS:
+            (count,) = conn.execute("SELECT COUNT(*) FROM segments").fetchone()
+            self._documents = (now, int(count))
+        return self._documents[1]
+
+    @staticmethod
+    def _bounded_count(conn: sqlite3.Connection, match: str, cap: int) -> int:
+        (count,) = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM segments_fts WHERE segments_fts MATCH ? LIMIT ?)",
+            (match, cap),
+        ).fetchone()
+        return int(count)
+
+    def _words(self, conn: sqlite3.Connection) -> list[str]:
+        """The vocabulary, kept in memory until another write changes it."""
+        (generation,) = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        if generation != self._vocabulary[0]:
+            self._vocabulary = (
+                generation,
+                [word for (word,) in conn.execute("SELECT word FROM vocabulary")],
+            )
+        return self._vocabulary[1]
+
+    def _prepare(
+        self, conn: sqlite3.Connection, query: Query, access_levels: frozenset[str]
+    ) -> tuple[MatchPlan, Statistics]:
+        """The plan with near spellings the asker may see, and the ranking's statistics."""
+        plan = self.plan(query)
+        documents = self._document_count(conn)
+        frequency: dict[tuple[Form, ...], int] = {}
+        for forms in own_forms(plan):
+            if forms not in frequency:
+                frequency[forms] = self._bounded_count(
+                    conn, f"{STEM_COLUMNS}: {_any(forms)}", FREQUENCY_CAP
+                )
+        acl = "{tags}: " + _any_tag("acl", sorted(access_levels))
+        rare = rare_limit(documents)
+
+        def similar(clause: Clause) -> list[str]:
+            if not fuzzy_wanted(frequency[clause.forms], documents):
+                return []
+            kept = []
+            for word in near_words(clause.word, self._words(conn)):
+                # Only a word the asker could find is used: it must be said, rarely,
+                # in a moment they may see.
+                seen = self._bounded_count(
+                    conn, f"({SAID_COLUMNS}: {_fts5_string(word)}) AND ({acl})", rare + 1
+                )
+                if 1 <= seen <= rare:
+                    kept.append(word)
+                if len(kept) == PER_WORD:
+                    break
+            return kept
+
+        plan = plan.with_fuzzy(similar)
+        statistics = Statistics(documents, tuple(frequency[f] for f in own_forms(plan)))
+        return plan, statistics
+
+    # -- ranking ---------------------------------------------------------------
+
+    @staticmethod
+    def _stems(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
+        return {
+            segment_id: (stems, tstems)
+            for segment_id, stems, tstems in conn.execute(
+                "SELECT segment_id, stems, tstems FROM segments "  # noqa: S608
+                f"WHERE segment_id IN ({', '.join('?' * len(keys))})",
+                list(keys),
+            )
+        }
+
     def _ranked(
         self,
         conn: sqlite3.Connection,
-        query: Query,
+        plan: MatchPlan,
+        statistics: Statistics,
         candidates: Sequence[int],
         limit: int,
         offset: int,
@@ -570,33 +755,60 @@ class SearchBackend(BaseSearchBackend):
         """(testimony, segment, score) of ``candidates``, best first.
 
         ``candidates`` are rowids that matched the whole MATCH, access filter
-        included; they are ranked by a MATCH of the words alone. bm25 reads
-        every phrase of its MATCH, and a tag phrase such as ``acl_public``
-        (in most rows) made ranking four times dearer even for a few rows.
-        The testimony of a segment is read only for the rows returned.
+        included. Up to RESCORE_WINDOW of them are ranked by the shared
+        ranking alone; more are first ordered by bm25 over a MATCH of the
+        words alone (cheaper than with the tags), and the best rescored.
         """
         if not candidates:
             return []
-        text = fts5_match_expression(query)
-        if text is None:
-            raise ValueError("A browse has nothing to rank: use _browse.")
-        # '+rowid' keeps SQLite from running the MATCH once per candidate.
-        ranked = conn.execute(
-            "SELECT m.id, m.score, s.testimony_id FROM ("
-            "SELECT rowid AS id, -rank AS score, rank FROM segments_fts "
-            "WHERE segments_fts MATCH ? AND rowid BETWEEN ? AND ? "
-            "AND +rowid IN (SELECT value FROM json_each(?)) "
-            "ORDER BY rank, rowid LIMIT ? OFFSET ?) m "
-            "CROSS JOIN segments s ON s.segment_id = m.id ORDER BY m.rank, m.id",
-            [text, min(candidates), max(candidates), json.dumps(list(candidates)), limit, offset],
-        ).fetchall()
-        return [(testimony_id, rowid, score) for rowid, score, testimony_id in ranked]
+        need = offset + limit
+        if len(candidates) <= RESCORE_WINDOW:
+            ordered: Sequence[int] = candidates
+        else:
+            anything = _anything(plan)
+            if anything is None:
+                raise ValueError("A browse has nothing to rank: use _browse.")
+            # '+rowid' keeps SQLite from running the MATCH once per candidate.
+            ranked_first = [
+                rowid
+                for (rowid,) in conn.execute(
+                    "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+                    "AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?)) "
+                    "ORDER BY rank, rowid LIMIT ?",
+                    [
+                        anything,
+                        min(candidates),
+                        max(candidates),
+                        json.dumps(list(candidates)),
+                        max(need, RESCORE_WINDOW),
+                    ],
+                )
+            ]
+            first = set(ranked_first)
+            ordered = ranked_first + [c for c in candidates if c not in first]
+        scored = ranked_window(
+            plan, statistics, ordered, lambda keys: self._stems(conn, keys), RESCORE_WINDOW
+        )[offset:need]
+        keys = [key for key, _ in scored]
+        owners = dict(
+            conn.execute(
+                "SELECT segment_id, testimony_id FROM segments "  # noqa: S608
+                f"WHERE segment_id IN ({', '.join('?' * len(keys))})",
+                keys,
+            ).fetchall()
+        )
+        return [(owners[key], key, value) for key, value in scored if key in owners]
 
     def _browse(
-        self, conn: sqlite3.Connection, match: str, query: Query, limit: int, offset: int
+        self,
+        conn: sqlite3.Connection,
+        match: str,
+        conditions: tuple[str, list[object], bool],
+        limit: int,
+        offset: int,
     ) -> list[tuple[int, int, float]]:
         """(testimony, segment, 0.0) in rowid order for filters without words."""
-        where, params = self._place_and_years(query)
+        where, params, _ = conditions
         return conn.execute(
             "SELECT s.testimony_id, f.rowid, 0.0 FROM segments_fts f "  # noqa: S608
             "CROSS JOIN segments s ON s.segment_id = f.rowid "
@@ -608,7 +820,7 @@ class SearchBackend(BaseSearchBackend):
     def _hits(
         conn: sqlite3.Connection,
         ranked: Sequence[tuple[int, int, float]],
-        query: Query,
+        plan: MatchPlan | None,
         access_levels: frozenset[str],
     ) -> dict[int, Hit]:
         """Hits by segment id for ``ranked``, snippets marked in Python for these rows only.
@@ -620,30 +832,32 @@ class SearchBackend(BaseSearchBackend):
         if not scores:
             return {}
         rows = conn.execute(
-            'SELECT testimony_id, segment_id, title, url, start, "end", text '  # noqa: S608
-            f"FROM segments WHERE segment_id IN ({', '.join('?' * len(scores))}) "
+            'SELECT testimony_id, segment_id, title, url, start, "end", text, translation, '  # noqa: S608
+            f"language FROM segments WHERE segment_id IN ({', '.join('?' * len(scores))}) "
             f"AND access_level IN ({', '.join('?' * len(access_levels))})",
             [*scores, *sorted(access_levels)],
         ).fetchall()
-        return {
-            segment_id: Hit(
+        hits = {}
+        for testimony_id, segment_id, title, url, start, end, text, translation, language in rows:
+            said, translated = hit_snippets(text, translation, language, plan)
+            hits[segment_id] = Hit(
                 testimony_id=testimony_id,
                 segment_id=segment_id,
                 title=title,
                 url=url,
                 start=start,
                 end=end,
-                snippet_html=marked_snippet_html(text, query),
+                snippet_html=said,
                 score=float(scores[segment_id]),
+                translation_html=translated,
             )
-            for testimony_id, segment_id, title, url, start, end, text in rows
-        }
+        return hits
 
     def _testimony_totals(
         self,
         conn: sqlite3.Connection,
         match: str,
-        query: Query,
+        conditions: tuple[str, list[object], bool],
         testimony_ids: Sequence[int],
         matched: Sequence[int],
         total: int,
@@ -667,7 +881,7 @@ class SearchBackend(BaseSearchBackend):
             ):
                 totals[testimony_id] += segment_id in found
             return totals
-        where, params = self._place_and_years(query)
+        where, params, _ = conditions
         ranges = conn.execute(
             "SELECT testimony_id, MIN(segment_id), MAX(segment_id) FROM segments "  # noqa: S608
             f"WHERE testimony_id IN ({marks}) GROUP BY testimony_id",
@@ -677,9 +891,9 @@ class SearchBackend(BaseSearchBackend):
         for testimony_id, low, high in ranges:
             narrowed = f"({match}) AND ({{tags}}: tm_{int(testimony_id)})"
             (totals[testimony_id],) = conn.execute(
-                "SELECT COUNT(*) FROM segments_fts CROSS JOIN segments s "  # noqa: S608
-                "ON s.segment_id = segments_fts.rowid WHERE segments_fts MATCH ? "
-                f"AND segments_fts.rowid BETWEEN ? AND ? AND {where}",
+                "SELECT COUNT(*) FROM segments_fts f CROSS JOIN segments s "  # noqa: S608
+                "ON s.segment_id = f.rowid WHERE segments_fts MATCH ? "
+                f"AND f.rowid BETWEEN ? AND ? AND {where}",
                 [narrowed, low, high, *params],
             ).fetchone()
         return totals
@@ -731,25 +945,36 @@ class SearchBackend(BaseSearchBackend):
                 )
         return found
 
+    def _segments(
+        self, conn: sqlite3.Connection, query: Query, access_levels: frozenset[str]
+    ) -> tuple[MatchPlan, Statistics, str, list[str], tuple[str, list[object], bool]]:
+        plan, statistics = self._prepare(conn, query, access_levels)
+        match, counted = segment_match(plan, query, access_levels, statistics.frequencies)
+        return plan, statistics, match, counted, self._conditions(query)
+
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
-        match = match_expression(query, access_levels)
         with self._connection("search") as conn:
-            total, matched = self._matching(conn, match, query)
+            plan, statistics, match, counted, conditions = self._segments(
+                conn, query, access_levels
+            )
+            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
             if not total:
                 return SearchResults()
             facets, approximate = self._facets(conn, total, matched[:FACET_SAMPLE])
-            if not query.has_text:
-                ranked = self._browse(conn, match, query, limit, offset)
+            if not plan.has_text:
+                ranked = self._browse(conn, match, conditions, limit, offset)
             else:
-                ranked = self._ranked(conn, query, _spread(matched, RANK_CAP), limit, offset)
-            hits = self._hits(conn, ranked, query, access_levels)
+                ranked = self._ranked(
+                    conn, plan, statistics, _spread(matched, RANK_CAP), limit, offset
+                )
+            hits = self._hits(conn, ranked, plan, access_levels)
         return SearchResults(
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
             total=total,
             facets=facets,
-            facets_approximate=approximate or (query.has_text and total > RANK_CAP),
+            facets_approximate=approximate or (plan.has_text and total > RANK_CAP),
         )
 
     def _search_grouped(
@@ -760,27 +985,31 @@ class SearchBackend(BaseSearchBackend):
         offset: int,
         per_group: int,
     ) -> SearchResults:
-        match = match_expression(query, access_levels)
         with self._connection("search") as conn:
+            plan, statistics, match, counted, conditions = self._segments(
+                conn, query, access_levels
+            )
             testimonies = self._testimony_scores(conn, query, access_levels)
-            total, matched = self._matching(conn, match, query)
+            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
             if not total and not testimonies:
                 return SearchResults()
             facets, approximate = (
                 self._facets(conn, total, matched[:FACET_SAMPLE]) if total else ({}, False)
             )
-            if not query.has_text:
-                candidates = self._browse(conn, match, query, GROUP_CANDIDATES, 0)
+            if not plan.has_text:
+                candidates = self._browse(conn, match, conditions, GROUP_CANDIDATES, 0)
             else:
                 candidates = self._ranked(
-                    conn, query, _spread(matched, RANK_CAP), GROUP_CANDIDATES, 0
+                    conn, plan, statistics, _spread(matched, RANK_CAP), GROUP_CANDIDATES, 0
                 )
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._hits(
-                conn, [row for row in candidates if row[1] in shown], query, access_levels
+                conn, [row for row in candidates if row[1] in shown], plan, access_levels
             )
-            totals = self._testimony_totals(conn, match, query, page.testimony_ids, matched, total)
+            totals = self._testimony_totals(
+                conn, match, conditions, page.testimony_ids, matched, total
+            )
             found = dict(testimonies)
             about = self._testimony_matches(
                 conn,
@@ -790,7 +1019,7 @@ class SearchBackend(BaseSearchBackend):
             )
         groups = build_groups(page, hits, totals, about)
         # Grouping saw only the best-ranked candidates: totals of groups are then estimates.
-        truncated = (query.has_text and total > RANK_CAP) or (
+        truncated = (plan.has_text and total > RANK_CAP) or (
             len(candidates) >= GROUP_CANDIDATES and total > len(candidates)
         )
         return SearchResults(
@@ -808,21 +1037,11 @@ class SearchBackend(BaseSearchBackend):
         key = fold(word)
         if len(key) < 3 or "_" in key:
             return ()
-        # Words sharing the first letter: the vocabulary read stays a small
-        # range of the index, and a first letter is rarely the one mistyped.
-        prefix = key[0]
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         with self._connection("suggest") as conn:
-            words = [
-                term
-                for (term,) in conn.execute(
-                    "SELECT term FROM segments_vocab WHERE term >= ? AND term < ?",
-                    (prefix, upper),
-                )
-                if "_" not in term and term != key
-            ]
+            # Words sharing the first letter: a first letter is rarely the one mistyped.
+            vocabulary = [w for w in self._words(conn) if w[:1] == key[:1] and w != key]
             picks = process.extract(
-                key, words, scorer=distance.Levenshtein.distance, score_cutoff=2, limit=10
+                key, vocabulary, scorer=distance.Levenshtein.distance, score_cutoff=2, limit=10
             )
             acl = "{tags}: " + _any_tag("acl", sorted(access_levels))
             found: list[str] = []
@@ -830,7 +1049,7 @@ class SearchBackend(BaseSearchBackend):
                 # Only a word the asker could find is offered.
                 visible = conn.execute(
                     "SELECT 1 FROM segments_fts WHERE segments_fts MATCH ? LIMIT 1",
-                    (f"({SEGMENT_TEXT}: {_fts5_string(candidate)}) AND ({acl})",),
+                    (f"({SAID_COLUMNS}: {_fts5_string(candidate)}) AND ({acl})",),
                 ).fetchone()
                 if visible:
                     found.append(candidate)

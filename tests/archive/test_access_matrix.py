@@ -171,3 +171,67 @@ def test_open_public_testimony_is_visible_to_everyone(archive):
     for role in ROLES:
         user = make_user(role) if role != "anonymous" else None
         assert access.can_view(user, testimony, access.Part.PAGE), role
+
+
+# -- the ways search reaches a moment: synonyms, near spellings, suggestions ----
+
+
+def _typo(canary: str) -> str:
+    """The canary with one letter dropped: found by a near spelling, or suggested."""
+    return canary[:-2] + canary[-1]
+
+
+@pytest.fixture
+def spoken_archive(archive):
+    """The matrix archive, each testimony also saying a thesaurus phrase and its canary."""
+    from archive.models import Segment
+    from search.indexing import index_testimony
+
+    for testimony in archive.values():
+        canary = testimony.title.split()[-1]
+        transcript = testimony.current_transcript
+        Segment.objects.create(
+            transcript=transcript,
+            index=2,
+            start=2.0,
+            end=3.0,
+            text=f"They put an immigration hold on me, said {canary}.",
+        )
+        index_testimony(testimony)
+    return archive
+
+
+def _search_bodies(client: Client, text: str) -> dict[str, str]:
+    return {
+        "search": client.get("/search/", {"q": text}).content.decode(),
+        "api": client.get("/api/search/", {"q": text}).content.decode(),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_synonym_near_spelling_strict_word_or_suggestion_reveals_a_hidden_canary(
+    role, spoken_archive, settings
+):
+    settings.SEARCH_API_RATE_LIMIT = 10_000
+    user = make_user(role)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    # A thesaurus synonym ("ICE detainer" -> "immigration hold") and a natural question
+    # reach every testimony's new moment at once; the canaries show only where allowed.
+    shared = {
+        question: _search_bodies(client, question)
+        for question in ("ICE detainer", "who put an ICE hold on her and why")
+    }
+    for (level, state), testimony in spoken_archive.items():
+        canary = testimony.title.split()[-1]
+        visible = state == "open" and level in MAY_SEE[role]
+        exact = re.compile(re.escape(canary))
+        for question, bodies in shared.items():
+            for surface, body in bodies.items():
+                found = bool(exact.search(body))
+                assert found == visible, f"{role} / {canary} / {question} / {surface}"
+        for question in (_typo(canary), f"+{canary.lower()}", f"{_typo(canary)} immigration"):
+            for surface, body in _search_bodies(client, question).items():
+                found = bool(exact.search(body))
+                assert found == visible, f"{role} / {canary} / {question} / {surface}"

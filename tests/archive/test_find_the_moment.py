@@ -51,8 +51,11 @@ def test_spanish_clip_is_detected_as_spanish_and_found_by_a_spanish_query(record
     result = ingest(recording.path, title="La ciudad en invierno")
 
     assert result["language"] == "es"
-    transcript = Transcript.objects.get(media__testimony_id=result["id"])
+    transcript = Transcript.objects.get(media__testimony_id=result["id"], kind="transcript")
     assert transcript.language == "es"
+    # Spanish testimony is translated into English by default (TESTIMONIO_TRANSLATE).
+    (translation,) = transcript.translations.all()
+    assert translation.status == "done" and translation.language == "en"
     assert "family-separation" in result["themes"]
 
     # Accents folded both ways: the query has none, the transcript has them.

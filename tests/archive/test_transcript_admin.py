@@ -195,7 +195,7 @@ def test_jobs_page_shows_progress_and_cancels_and_retries(
     transcript.refresh_from_db()
     assert transcript.status == TranscriptStatus.QUEUED
     response = client.post(f"/admin/jobs/{transcript.pk}/retry/", follow=True)
-    assert "only failed or cancelled jobs retry" in response.content.decode()
+    assert "only failed, cancelled or stalled jobs retry" in response.content.decode()
 
 
 def test_header_button_and_menu_item_are_for_editors_only(

@@ -116,7 +116,8 @@ def test_english_translation_is_searchable_and_redactions_carry_over(make_testim
 
     found = search("fingerprints")
     assert [hit["testimony_id"] for hit in found["hits"]] == [testimony.pk]
-    assert found["facets"]["language"] == {"en": 1}
+    # The moment found is the Spanish one, through its translation: one moment, in Spanish.
+    assert found["facets"]["language"] == {"es": 1}
     assert search("rosaura")["total"] == 0  # inside a redacted moment of the original
 
     from django.test import Client
@@ -125,3 +126,12 @@ def test_english_translation_is_searchable_and_redactions_carry_over(make_testim
     assert "English translation" in page
     assert "They took my fingerprints." in page
     assert "Rosaura" not in page
+
+
+def test_a_setting_turns_the_default_translation_off(record, ingest, settings) -> None:
+    settings.TESTIMONIO_TRANSLATE = False
+    result = ingest(record(["Me separaron de mis hijos en la frontera."], voice="es").path)
+
+    assert result["language"] == "es"
+    assert result["translation"] is None
+    assert not Transcript.objects.filter(kind=TranscriptKind.TRANSLATION).exists()

@@ -51,7 +51,14 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
     live_server, microphone_page, settings, browser
 ):
     from archive.invitations import invitation_create
-    from archive.models import Segment, TestimonyPage, Transcript, TranscriptStatus, Upload
+    from archive.models import (
+        Segment,
+        TestimonyPage,
+        Transcript,
+        TranscriptKind,
+        TranscriptStatus,
+        Upload,
+    )
 
     settings.TESTIMONIO_UPLOAD_CHUNK_BYTES = 8 * 1024  # several chunks for a short recording
     context, page = microphone_page
@@ -152,7 +159,7 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
         "researchers",
     )
     assert testimony.storyteller.public_name == "Rosa M."
-    transcript = Transcript.objects.get(media__testimony=testimony)
+    transcript = Transcript.objects.get(media__testimony=testimony, kind=TranscriptKind.TRANSCRIPT)
     assert transcript.status == TranscriptStatus.DONE, transcript.error
     text = " ".join(Segment.objects.filter(transcript=transcript).values_list("text", flat=True))
     assert re.search(r"familia|hermana|ciudad|panader", text, re.IGNORECASE), text

@@ -195,3 +195,85 @@ def test_indexing_is_retried_then_gives_up_with_the_last_error(caplog) -> None:
 
     with pytest.raises(SearchUnavailable):
         with_retries(down, what="indexing", delays=(0,))
+
+
+@pytest.fixture
+def bilingual() -> None:
+    cache.clear()
+    get_backend().index_segments(
+        [
+            doc(
+                10,
+                10,
+                "Esta separación familiar es lo más duro que he vivido.",
+                language="es",
+                translation="This family separation is the hardest thing I have lived.",
+                themes=(),
+            ),
+            doc(11, 11, "The jail would not let me go after my bail was paid.", themes=()),
+            doc(12, 12, "Restricted zanzibar words about the detainer.", access_level="staff"),
+        ]
+    )
+
+
+@pytest.mark.usefixtures("bilingual")
+def test_an_english_question_finds_a_spanish_moment_shown_with_its_translation() -> None:
+    body = Client().get("/api/search/", {"q": "family separation"}).json()
+    (hit,) = body["hits"]
+    assert hit["testimony_id"] == 10
+    assert "<mark>separación familiar</mark>" in hit["snippet"]
+    assert "<mark>family separation</mark>" in hit["translation"]
+    page = Client().get("/search/", {"q": "family separation"}).content.decode()
+    assert "Machine translation:" in page
+    assert page.index("separación familiar") < page.index("Machine translation:")
+
+
+@pytest.mark.usefixtures("bilingual")
+def test_the_all_words_option_requires_every_word() -> None:
+    loose = Client().get("/api/search/", {"q": "bail fianza"}).json()
+    assert [h["testimony_id"] for h in loose["hits"]] == [11]
+    strict = Client().get("/api/search/", {"q": "bail fianza", "all": "1"}).json()
+    assert strict["total"] == 0
+    page = Client().get("/search/", {"q": "bail fianza", "all": "1"}).content.decode()
+    assert 'name="all" value="1" checked' in page
+
+
+@pytest.mark.usefixtures("bilingual")
+def test_a_thesaurus_edit_takes_effect_without_rebuilding_the_index() -> None:
+    from archive.models import Theme
+
+    assert Client().get("/api/search/", {"q": "kinfracture"}).json()["total"] == 0
+    theme = Theme.objects.get(slug="family-separation")
+    theme.terms_en += "\nkinfracture"
+    theme.save()
+    body = Client().get("/api/search/", {"q": "kinfracture"}).json()
+    assert [h["testimony_id"] for h in body["hits"]] == [10]
+
+
+@pytest.mark.usefixtures("bilingual")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the of and",  # stop words only: looked up as typed
+        "a",  # one letter
+        "zanzibar",  # said only where the asker may not look
+        "zanzibr",  # a near spelling of it
+        "detainer immigration hold orden de retención",  # synonyms of a restricted moment's theme
+        "qxzv wrrpt blorf",  # nothing like any word
+        " ".join(f"w{n}" for n in range(32)),  # as many words as allowed
+    ],
+)
+def test_odd_questions_are_answered_without_a_restricted_byte(text: str) -> None:
+    for url in ("/api/search/", "/search/"):
+        response = Client().get(url, {"q": text})
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "zanzibar" not in body.replace(text, "")
+        assert "Restricted" not in body
+
+
+@pytest.mark.usefixtures("bilingual")
+def test_too_many_words_is_a_clear_400() -> None:
+    response = Client().get("/api/search/", {"q": " ".join(f"w{n}" for n in range(40))})
+    assert response.status_code == 400
+    assert "the limit is 32" in response.json()["error"]

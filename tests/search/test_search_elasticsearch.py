@@ -27,6 +27,7 @@ from search.backends.elasticsearch import (
     synonym_rules,
     testimony_source,
 )
+from search.expansion import Thesaurus, seed_thesaurus
 from search.query import parse_query
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,31 +38,54 @@ def fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text())
 
 
-def test_mapping_is_explicit_with_folded_english_and_spanish_analysis() -> None:
+def test_mapping_is_explicit_with_each_segment_analysed_in_its_own_language() -> None:
     body = index_body()
     mapping = body["mappings"]
     assert mapping["dynamic"] == "strict"
-    text = mapping["properties"]["text"]
-    assert text["analyzer"] == "folded"
-    assert text["fields"]["en"]["search_analyzer"] == "english_search"
-    assert text["fields"]["es"]["search_analyzer"] == "spanish_search"
-    assert mapping["properties"]["summary"] == text  # folded, with the same en/es sub-fields
+    properties = mapping["properties"]
+    assert properties["text"]["analyzer"] == "folded"
+    assert properties["translation"]["analyzer"] == "folded"
+    assert properties["said_en"]["analyzer"] == "english"
+    assert properties["said_es"]["analyzer"] == "spanish"
+    assert properties["translation_en"]["analyzer"] == "english"
     for name in ("kind", "access_level", "language", "themes", "place", "decade", "media_type"):
-        assert mapping["properties"][name]["type"] == "keyword"
-    analyzers = body["settings"]["analysis"]["analyzer"]
-    for analyzer in analyzers.values():
+        assert properties[name]["type"] == "keyword"
+    analysis = body["settings"]["analysis"]
+    for analyzer in analysis["analyzer"].values():
         assert "asciifolding" in analyzer["filter"]
-    filters = body["settings"]["analysis"]["filter"]
+    filters = analysis["filter"]
+    # Snowball, as archive.language stems for SQLite and PostgreSQL.
+    assert filters["english_stemmer"]["language"] == "porter2"
+    assert filters["spanish_stemmer"]["language"] == "spanish"
     assert filters["thesaurus_es"]["type"] == "synonym_graph"
-    assert "thesaurus_es" in analyzers["spanish_search"]["filter"]
-    assert "thesaurus_es" not in analyzers["spanish"]["filter"]  # search-time only
+    analyzers = analysis["analyzer"]
+    # Synonyms at search time only, after the stemmer (rules are stemmed as questions are).
+    assert analyzers["spanish_search"]["filter"][-2:] == ["spanish_stemmer", "thesaurus_es"]
+    assert "thesaurus_es" not in analyzers["spanish"]["filter"]
 
 
-def test_thesaurus_terms_become_synonym_rules_in_both_languages() -> None:
-    spanish = synonym_rules("es")
-    assert any("la migra" in rule for rule in spanish)
-    assert all("=>" not in rule for rule in spanish + synonym_rules("en"))
-    assert all(rule.count(",") >= 1 for rule in spanish)
+def test_a_segment_is_analysed_in_its_language_and_its_translation_in_english() -> None:
+    from search.backends.base import SegmentDocument
+
+    spanish = SegmentDocument(
+        segment_id=9, testimony_id=2, title="T", url="/t/", start=1.0, end=2.0,
+        text="La separación familiar", language="es", themes=(), access_level="public",
+        translation="The family separation",
+    )  # fmt: skip
+    source = document_source(spanish)
+    assert source["said_es"] == "La separación familiar"
+    assert "said_en" not in source
+    assert source["translation"] == source["translation_en"] == "The family separation"
+    assert "translation" not in document_source(ARCHIVE[0])
+
+
+def test_every_themes_english_and_spanish_terms_are_one_synonym_rule() -> None:
+    rules = synonym_rules(seed_thesaurus())
+    (enforcement,) = [rule for rule in rules if "la migra" in rule]
+    assert "immigration enforcement" in enforcement  # both languages in one rule
+    assert all("=>" not in rule and rule.count(",") >= 1 for rule in rules)
+    (detainer,) = [rule for rule in rules if "orden de retencion" in rule.split(", ")]
+    assert "hold request" in detainer.split(", ")
 
 
 def test_query_filters_by_access_first_and_quotes_nothing_raw() -> None:
@@ -77,21 +101,75 @@ def test_query_filters_by_access_first_and_quotes_nothing_raw() -> None:
     assert {"terms": {"place_key": ["new york"]}} in bool_query["filter"]
     assert {"terms": {"media_type": ["audio"]}} in bool_query["filter"]
     assert {"range": {"year": {"gte": 2010, "lte": 2015}}} in bool_query["filter"]
-    kinds = [clause["multi_match"]["type"] for clause in bool_query["must"]]
-    assert kinds == ["best_fields", "phrase"]
+    phrase, typed = bool_query["must"]
+    assert phrase["multi_match"] == {
+        "query": "post bail", "type": "phrase", "fields": ["text", "translation"]
+    }  # fmt: skip
+    assert typed["bool"]["minimum_should_match"] == 1
     assert bool_query["must_not"][0]["multi_match"]["query"] == "zanzibar"
     assert (body["from"], body["size"]) == (40, 20)
     assert body["track_total_hits"] is True
     assert body["highlight"]["pre_tags"] == ["\x02"]
+    assert set(body["highlight"]["fields"]) == {"text", "translation"}
     assert set(body["aggs"]) == {"moments", "testimonies"}
-    assert set(body["aggs"]["moments"]["aggs"]) == {
-        "theme",
-        "language",
-        "place",
-        "decade",
-        "media_type",
-    }
     assert body["aggs"]["moments"]["aggs"]["theme"]["terms"]["field"] == "themes"
+
+
+def matches(clause: object) -> list[tuple[str, dict]]:
+    """Every (field, match options) of every match query anywhere in a query."""
+    found: list[tuple[str, dict]] = []
+    if isinstance(clause, dict):
+        for key, value in clause.items():
+            if key in ("match", "match_phrase"):
+                found += list(value.items())
+            else:
+                found += matches(value)
+    elif isinstance(clause, list):
+        for value in clause:
+            found += matches(value)
+    return found
+
+
+def test_the_typed_words_are_matched_by_form_synonym_and_near_spelling_scored_below() -> None:
+    body = search_body(parse_query("she could not post the bail money"), PUBLIC, 20, 0)
+    found = matches(body["query"])
+    # Stop words left out; one of three words is enough (search/plan.py's rule).
+    words = {options["query"] for _, options in found}
+    assert words == {"post bail money"}
+    assert {o["minimum_should_match"] for _, o in found if "slop" not in o} == {1}
+    by_kind = {
+        (field, options.get("analyzer"), "fuzziness" in options): options.get("boost")
+        for field, options in found
+        if "slop" not in options
+    }
+    assert by_kind[("said_en", "english", False)] == 1.0
+    assert by_kind[("said_es", "spanish", False)] == 1.0
+    assert by_kind[("said_en", "english_search", False)] == 0.5  # the thesaurus's other words
+    assert by_kind[("translation_en", "english", False)] == 0.8  # found through the translation
+    assert by_kind[("text", None, True)] == 0.3  # a near spelling: what Whisper misheard
+    fuzzy = next(options for field, options in found if "fuzziness" in options)
+    assert fuzzy["fuzziness"] == "AUTO"
+    # Words close together add to the score.
+    assert any(options.get("slop") == 3 for _, options in found)
+
+
+def test_the_strict_form_requires_the_word_itself() -> None:
+    body = search_body(parse_query("+bail hold"), PUBLIC, 20, 0)
+    must = body["query"]["bool"]["must"]
+    required = [clause["multi_match"] for clause in must if "multi_match" in clause]
+    assert required == [
+        {
+            "query": "bail",
+            "type": "best_fields",
+            "fields": ["said_en", "said_es", "translation_en^0.8"],
+        }
+    ]
+
+
+def test_a_question_of_stop_words_only_is_matched_without_synonyms_or_near_spellings() -> None:
+    found = matches(search_body(parse_query("to be or not to be"), PUBLIC, 20, 0)["query"])
+    assert found and all("fuzziness" not in options for _, options in found)
+    assert all(options.get("analyzer") in ("english", "spanish") for _, options in found)
 
 
 def multi_matches(clause: object) -> list[dict]:
@@ -106,6 +184,9 @@ def multi_matches(clause: object) -> list[dict]:
     return found
 
 
+SEGMENT_TEXT_FIELDS = {"text", "translation", "said_en", "said_es", "translation_en"}
+
+
 @pytest.mark.parametrize("text", ["hold", 'hold "post bail" -zanzibar', "", "-zanzibar"])
 def test_segment_search_matches_words_in_the_text_only_and_never_testimony_documents(
     text: str,
@@ -118,7 +199,9 @@ def test_segment_search_matches_words_in_the_text_only_and_never_testimony_docum
     assert NOT_TESTIMONY in query["filter"]
     assert NOT_TESTIMONY == {"bool": {"must_not": {"term": {"kind": "testimony"}}}}
     for match in multi_matches(body["query"]):
-        assert match["fields"] == ["text"]
+        assert {field.split("^")[0] for field in match["fields"]} <= SEGMENT_TEXT_FIELDS
+    for field, _ in matches(body["query"]):
+        assert field in SEGMENT_TEXT_FIELDS
 
 
 def test_grouped_search_finds_segments_by_text_and_testimonies_by_what_is_said_about_them() -> None:
@@ -132,10 +215,10 @@ def test_grouped_search_finds_segments_by_text_and_testimonies_by_what_is_said_a
     segment, testimony = (clause["bool"] for clause in outer["should"])
 
     assert segment["filter"] == [NOT_TESTIMONY]
-    assert [m["multi_match"]["fields"] for m in segment["must"]] == [["text"], ["text"]]
-    assert [m["multi_match"]["query"] for m in segment["must"]] == ["hold", "post bail"]
-    assert segment["must_not"][0]["multi_match"]["fields"] == ["text"]
-    assert segment["should"]  # thesaurus synonyms still add to a moment's score
+    phrase, typed = segment["must"]
+    assert phrase["multi_match"]["query"] == "post bail"
+    assert {field for field, _ in matches(typed)} <= SEGMENT_TEXT_FIELDS
+    assert segment["must_not"][0]["multi_match"]["fields"][0] == "said_en"
 
     assert testimony["filter"] == [{"term": {"kind": "testimony"}}]
     fields = ["title^2", "summary", "storyteller^2"]
@@ -611,3 +694,55 @@ def test_backend_suggests_through_one_request_and_asks_nothing_for_no_access(fak
     assert backend.suggest("detainr", access_levels=set()) == ()
     assert backend.suggest("detainr", access_levels={"sealed"}) == ()
     client.search.assert_not_called()
+
+
+def test_a_thesaurus_edit_is_rebuild_index_for_inline_synonyms(fake) -> None:
+    _client, backend = fake
+    backend.thesaurus_changed()
+    assert "rebuild_index" in backend.thesaurus_notice()
+
+
+def test_a_thesaurus_edit_rewrites_the_synonyms_set_where_the_cluster_has_one() -> None:
+    from unittest.mock import MagicMock
+
+    client = MagicMock()
+    client.indices.exists_alias.return_value = False
+    thesaurus = Thesaurus.from_entries([("bail", ["bail", "post bail"], ["fianza"])])
+    backend = SearchBackend(
+        {"CLIENT": client, "INDEX": "segments", "SYNONYMS_SET": "thesaurus", "THESAURUS": thesaurus}
+    )
+    backend.count()  # creates the index: the set first, then filters that read it
+    sent = client.synonyms.put_synonym.call_args.kwargs
+    assert sent == {
+        "id": "thesaurus",
+        "synonyms_set": [{"id": "bail", "synonyms": "bail, post bail, fianza"}],
+    }
+    settings = client.indices.create.call_args.kwargs["settings"]["analysis"]["filter"]
+    assert settings["thesaurus_en"] == {
+        "type": "synonym_graph", "synonyms_set": "thesaurus", "updateable": True, "lenient": True
+    }  # fmt: skip
+    client.synonyms.put_synonym.reset_mock()
+    backend.thesaurus_changed()
+    client.synonyms.put_synonym.assert_called_once()
+    assert backend.thesaurus_notice() == ""
+
+
+def test_a_hit_found_through_its_translation_shows_both_marked() -> None:
+    response = {
+        "took": 1, "timed_out": False,
+        "hits": {
+            "total": {"value": 1, "relation": "eq"}, "max_score": 1.0,
+            "hits": [{
+                "_index": "segments", "_id": "9", "_score": 1.0,
+                "_source": {
+                    "kind": "segment", "testimony_id": 2, "segment_id": 9, "title": "T",
+                    "url": "/t/", "start": 1.0, "end": 2.0,
+                    "text": "La separación familiar", "translation": "The family separation",
+                },
+                "highlight": {"translation": ["The \x02family\x03 \x02separation\x03"]},
+            }],
+        },
+    }  # fmt: skip
+    (hit,) = parse_results(response).hits
+    assert hit.snippet_html == "La separación familiar"
+    assert hit.translation_html == "The <mark>family</mark> <mark>separation</mark>"

@@ -11,7 +11,9 @@ import pytest
 from search.backends import get_backend, reset_backends
 from search.backends.base import Hit, SearchUnavailable, SegmentDocument
 from search.backends.sqlite import SearchBackend as SQLiteBackend
-from search.backends.sqlite import fts5_match_expression
+from search.backends.sqlite import segment_match
+from search.expansion import seed_thesaurus
+from search.plan import plan_query
 from search.query import Query, parse_query
 
 
@@ -47,11 +49,18 @@ def test_player_url_adds_the_second_to_any_url(url: str, expected: str) -> None:
 
 
 def test_every_word_is_quoted_for_fts5() -> None:
-    query = Query(terms=('he said "no"', "or"), phrases=(("ice", "hold"),), exclusions=("not",))
-    assert fts5_match_expression(query) == (
-        '({text}: ("he said ""no""" AND "or" AND "ice hold")) NOT ({text}: ("not"))'
+    query = Query(terms=('he said "no"', "bail"), phrases=(("ice", "hold"),), exclusions=("not",))
+    match, counted = segment_match(
+        plan_query(query, seed_thesaurus()), query, frozenset({"public"})
     )
-    assert fts5_match_expression(parse_query("", languages=["en"])) is None
+    assert '"ice hold"' in match
+    assert '"he said no"' in match  # the word's tokens as one quoted phrase, no quote left raw
+    assert match.endswith('NOT ({stems tstems}: ("not"))')
+    assert counted == []  # one of the two words is enough: their OR is in the MATCH
+    many = Query(terms=("hold", "request", "kept", "posting", "bail"), phrases=(), exclusions=())
+    match, counted = segment_match(plan_query(many, seed_thesaurus()), many, frozenset({"public"}))
+    assert len(counted) == 5  # two of five must match: the backend counts them
+    assert all(c.startswith("{stems tstems}: (") for c in counted)
 
 
 def test_index_survives_reopening(tmp_path: Path) -> None:
@@ -179,16 +188,16 @@ def test_a_misspelt_word_gets_a_suggestion_the_asker_may_see() -> None:
 
 
 def test_filters_run_inside_the_full_text_index() -> None:
-    from search.backends.sqlite import match_expression
-
-    expression = match_expression(
-        parse_query("hold theme:ice-detainer lang:es media:video -bail"), frozenset({"public"})
+    query = parse_query("hold theme:ice-detainer lang:es media:video -bail")
+    expression, counted = segment_match(
+        plan_query(query, seed_thesaurus()), query, frozenset({"public"})
     )
-    assert expression == (
-        '(({text}: ("hold")) AND ({tags}: ("acl_public")) AND ({tags}: ("lang_es")) '
-        'AND ({tags}: ("med_video")) AND ({tags}: "th_ice_detainer")) '
-        'NOT ({text}: ("bail"))'
+    assert expression.startswith(
+        '(({tags}: ("acl_public")) AND ({tags}: ("lang_es")) '
+        'AND ({tags}: ("med_video")) AND ({tags}: "th_ice_detainer") AND ({stems tstems}: ("hold"'
     )
+    assert expression.endswith('NOT ({stems tstems}: ("bail"))')
+    assert counted == []  # one word: it must match, inside the MATCH
 
 
 def test_an_index_from_older_code_is_recreated_empty_and_says_to_rebuild(
@@ -263,11 +272,14 @@ def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
 
 
 def test_a_phrase_is_highlighted_as_one_span() -> None:
-    from search.backends.sqlite import marked_snippet_html
+    from search.highlight import marked_html
 
-    snippet = marked_snippet_html(
+    query = parse_query('"took my fingerprints" changed')
+    snippet, marked = marked_html(
         "The day they took my fingerprints, everything changed.",
-        parse_query('"took my fingerprints" changed'),
+        "en",
+        plan_query(query, seed_thesaurus()),
     )
+    assert marked
     assert "<mark>took my fingerprints</mark>," in snippet
     assert "<mark>changed</mark>." in snippet

@@ -25,10 +25,22 @@ class Word:
 
 @dataclass(frozen=True)
 class Segment:
+    """One decoded stretch. The decoder's own scores ride along where the engine gives them.
+
+    ``language`` is the language this stretch was decoded in (it can differ
+    from the recording's when the speaker switches); ``avg_logprob``,
+    ``compression_ratio`` and ``temperature`` are what the coverage check
+    reads to tell a loop or a guess from a confident decode.
+    """
+
     start: float
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    language: str = ""
+    avg_logprob: float | None = None
+    compression_ratio: float | None = None
+    temperature: float | None = None
 
 
 def check_task(task: str) -> str:
@@ -72,6 +84,34 @@ class Engine(Protocol):
         ``progress(seconds_done, total_seconds)`` is called as decoding advances.
         ``result.parameters`` records what reproduces the run: engine options,
         decoding options and library versions.
+        Raises TranscriptionError on failure.
+        """
+        ...
+
+
+@runtime_checkable
+class Redecoder(Protocol):
+    """An engine that can decode chosen stretches again, more carefully.
+
+    The coverage check (transcription.coverage) calls this for stretches
+    the first pass missed or looped on. An engine without it still gets
+    its gaps and loops found and flagged, only not repaired.
+    """
+
+    def redecode(
+        self,
+        audio: Path,
+        *,
+        clips: tuple[tuple[float, float], ...],
+        language: str | None = None,
+        task: str = "transcribe",
+        progress: ProgressCallback | None = None,
+    ) -> tuple[Segment, ...]:
+        """Decode each (start, end) second clip of ``audio`` on its own; times are absolute.
+
+        Careful settings: temperature fallback, no previous text as prompt,
+        no voice-activity filter (the clips are speech already), and with
+        ``language=None`` the language detected per clip.
         Raises TranscriptionError on failure.
         """
         ...

@@ -6,6 +6,9 @@ Options: [--language xx] [--model M] [--translate] [--publish] [--background] [-
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from archive.consent import OPEN_TERMS
 from archive.errors import ArchiveError
 from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.jobs import job_enqueue
-from archive.models import AccessLevel, Transcript
+from archive.jobs import job_enqueue, job_interrupted
+from archive.models import AccessLevel, Transcript, TranscriptStatus
 from archive.pipeline import transcript_process, translation_create
 from archive.progress import ProgressLine
 from archive.publishing import testimony_publish
@@ -60,6 +63,30 @@ class Command(BaseCommand):
                 "Sealed testimony is never published: ingest it without --publish "
                 "(it stays a draft that only the archive's staff can work on)."
             )
+        self._made: list[Transcript] = []
+        try:
+            with _stopped_by_signals():
+                transcript, translation, testimony = self._ingest(source, options)
+        except KeyboardInterrupt as e:
+            # Ctrl-C, SIGTERM or SIGHUP: the jobs this process would have run
+            # say so and can be retried, rather than stay "running" (SIGKILL
+            # cannot be caught: a worker's sweep finds those, archive.jobs).
+            reason = f"ingest was stopped ({e or 'interrupted'})"
+            stopped = [
+                t.pk
+                for t in self._made
+                if not options["background"] and job_interrupted(transcript=t, reason=reason)
+            ]
+            hint = f"; retry with: manage.py jobs retry {stopped[0]}" if stopped else ""
+            raise CommandError(f"{reason[0].upper()}{reason[1:]}{hint}") from e
+
+        transcript.refresh_from_db()
+        self._report(transcript, translation, testimony, as_json=options["json"])
+
+    def _ingest(
+        self, source: Path, options: dict[str, Any]
+    ) -> tuple[Transcript, Transcript | None, Any]:
+        translation = None
         try:
             transcript = testimony_ingest(
                 source=source,
@@ -77,23 +104,34 @@ class Command(BaseCommand):
                 ),
                 model=options["model"],
             )
+            self._made.append(transcript)
             testimony = transcript.media.testimony
-            translation = (
-                translation_create(transcript=transcript) if options["translate"] else None
-            )
+            if options["translate"]:
+                translation = translation_create(transcript=transcript)
+                self._made.append(translation)
             if options["background"]:
                 # The worker queues the translation once the transcript is done.
                 job_enqueue(transcript=transcript)
             else:
                 transcript_process(transcript=transcript, progress=ProgressLine("Transcribing"))
-                if translation is not None:
-                    transcript_process(transcript=translation, progress=ProgressLine("Translating"))
+                # Non-English testimony is translated by default (TESTIMONIO_TRANSLATE).
+                for queued in transcript.translations.filter(status=TranscriptStatus.QUEUED):
+                    transcript_process(transcript=queued, progress=ProgressLine("Translating"))
+                    translation = queued
             if options["publish"]:
                 testimony = testimony_publish(testimony=testimony)
         except ArchiveError as e:
             raise CommandError(str(e)) from e
+        return transcript, translation, testimony
 
-        transcript.refresh_from_db()
+    def _report(
+        self,
+        transcript: Transcript,
+        translation: Transcript | None,
+        testimony: Any,
+        *,
+        as_json: bool,
+    ) -> None:
         url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + testimony.site_path
         result = {
             "id": testimony.pk,
@@ -105,8 +143,10 @@ class Command(BaseCommand):
             "segments": transcript.segments.count(),
             "translation": _translation_summary(translation),
             "themes": sorted(link.theme.slug for link in testimony.theme_links.all()),
+            "coverage": transcript.coverage or None,
+            "flags": [flag.message for flag in transcript.flags.filter(status="open")],
         }
-        if options["json"]:
+        if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
         else:
             state = "published" if testimony.live else "draft"
@@ -118,6 +158,25 @@ class Command(BaseCommand):
                 f"{result['segments']} segments in {result['language']}; "
                 f"themes: {', '.join(result['themes']) or 'none'}"
             )
+            for message in result["flags"]:
+                self.stdout.write(f"Check: {message}")
+
+
+class ProcessStopped(KeyboardInterrupt):
+    """A termination signal, raised where the command is, so it can tidy up."""
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        raise ProcessStopped(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _translation_summary(translation: Transcript | None) -> dict[str, object] | None:

@@ -61,7 +61,12 @@ class Command(BaseCommand):
             done = f"{job.progress_seconds:.0f}/{job.duration:.0f} s {job.percent:5.1f}%"
             title = job.title if len(job.title) <= width else job.title[: width - 1] + "…"
             error = job.error.splitlines()[0][:80] if job.error else ""
-            self.stdout.write(f"{job.id:>5}  {title:{width}}  {job.state:9}  {done:>22}  {error}")
+            if job.stalled:
+                error = f"stalled: {job.claimed_by or 'its process'} stopped; jobs retry {job.id}"
+            elif job.open_flags:
+                error = f"{job.open_flags} coverage flag(s) for an editor {error}".strip()
+            state = "stalled" if job.stalled else job.state
+            self.stdout.write(f"{job.id:>5}  {title:{width}}  {state:9}  {done:>22}  {error}")
 
 
 def _user(username: str | None) -> Any:

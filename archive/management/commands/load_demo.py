@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from archive.consent import ConsentTerms
 from archive.errors import ArchiveError, ReviewPending
 from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.models import TestimonyPage
+from archive.models import TestimonyPage, TranscriptStatus
 from archive.pipeline import transcript_process
 from archive.progress import ProgressLine
 from archive.publishing import testimony_publish
@@ -76,6 +76,9 @@ class Command(BaseCommand):
         )
         testimony = transcript.media.testimony
         transcript_process(transcript=transcript, progress=progress)
+        # Spanish testimony is translated by default, so English questions find it.
+        for translation in transcript.translations.filter(status=TranscriptStatus.QUEUED):
+            transcript_process(transcript=translation, progress=progress)
         transcript.refresh_from_db()
         summary = f"{transcript.language}, {transcript.segments.count()} segments"
         if entry["access"] == "sealed":

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=sorted(FORMATTERS), default="json")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from transcription.coverage import transcribe_checked
         from transcription.engines import get_engine
         from transcription.media import normalise_audio, probe
 
@@ -58,7 +59,8 @@ class Command(BaseCommand):
                     device=getattr(settings, "TRANSCRIPTION_DEVICE", "cpu"),
                     compute_type=getattr(settings, "TRANSCRIPTION_COMPUTE_TYPE", "int8"),
                 )
-                result = engine.transcribe(
+                checked = transcribe_checked(
+                    engine,
                     audio,
                     language=options["language"],
                     task=options["task"],
@@ -66,10 +68,13 @@ class Command(BaseCommand):
                 )
         except TranscriptionError as e:
             raise CommandError(str(e)) from e
+        result, report = checked.result, checked.report
         self.stderr.write(
             f"language {result.language} ({result.language_probability:.0%}), "
-            f"{len(result.segments)} segments"
+            f"{len(result.segments)} segments; {report.coverage:.1%} of the speech transcribed"
         )
+        for issue in report.issues:
+            self.stderr.write(f"check: {issue.message}")
         self.stdout.write(FORMATTERS[options["format"]](result), ending="")
 
     def _progress(self, done: float, total: float) -> None:
