@@ -11,7 +11,7 @@ class ArchiveConfig(AppConfig):
 
         from archive.accounts import signals
         from archive.accounts.checks import email_backend_check
-        from archive.pii import pii_model_check
+        from archive.privacy.detection import pii_model_check
 
         checks.register(pii_model_check)
         checks.register(email_backend_check)

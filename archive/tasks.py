@@ -4,9 +4,9 @@ import logging
 
 from celery import Task, shared_task
 
-from archive.jobs import job_superseded
 from archive.models import Transcript, TranscriptStatus
-from archive.pipeline import JobStopped, transcript_process
+from archive.transcripts.jobs import job_superseded
+from archive.transcripts.pipeline import JobStopped, transcript_process
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def process_transcript(self: Task, transcript_id: int) -> str:
     "running", claims it and starts it over: machine segments are replaced as
     a whole, in one transaction, so nothing is stored twice or half. Where the
     broker loses the message (the filesystem broker), a live worker's sweep
-    queues the job again (archive.jobs.JobSweeper). A message for a job that
+    queues the job again (archive.transcripts.jobs.JobSweeper). A message for a job that
     a live process is running is left alone.
     """
     transcript = Transcript.objects.select_related("media__testimony").filter(pk=transcript_id)
@@ -54,7 +54,7 @@ def process_transcript(self: Task, transcript_id: int) -> str:
 
 def queue_translations(transcript: Transcript) -> None:
     """The English translations wait for the transcript: one recording at a time per worker."""
-    from archive.jobs import job_enqueue
+    from archive.transcripts.jobs import job_enqueue
 
     for translation in transcript.translations.filter(status=TranscriptStatus.QUEUED):
         job_enqueue(transcript=translation)
@@ -63,6 +63,6 @@ def queue_translations(transcript: Transcript) -> None:
 @shared_task
 def lift_embargoes() -> int:
     """Hourly (Celery beat): make testimony whose embargo ended findable again."""
-    from archive.embargo import embargoes_lift
+    from archive.consent.embargo import embargoes_lift
 
     return len(embargoes_lift())

@@ -13,21 +13,22 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from archive import access, submission_views
+from archive import access
 from archive.accounts.admin import offered_collections_menu_item, register_offered_collections_urls
-from archive.admin_access import content_guard, dark_content_reason
-from archive.admin_views import change_consent, withdraw_testimony
-from archive.collection_views import serve_collection_page
-from archive.coverage_admin import register_coverage_urls
+from archive.collections.views import serve_collection_page
+from archive.consent.admin_views import change_consent, withdraw_testimony
 from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
-from archive.privacy_admin import personal_information_button, register_privacy_urls
-from archive.publishing import pending_coverage_check, pending_pii_check
-from archive.transcript_admin import (
+from archive.privacy.admin_views import personal_information_button, register_privacy_urls
+from archive.submissions import views as submission_views
+from archive.testimonies.admin_access import content_guard, dark_content_reason
+from archive.testimonies.publishing import pending_coverage_check, pending_pii_check
+from archive.transcripts.admin_views import (
     edit_transcript_button,
     jobs_menu_item,
     register_transcript_admin_urls,
 )
+from archive.transcripts.coverage_admin import register_coverage_urls
 
 
 @hooks.register("before_serve_page")

@@ -86,12 +86,12 @@ def _build_archive(manifest_path: Path) -> dict[str, Any]:
 
     from django.core.management import call_command
 
-    from archive.consent import ConsentTerms
-    from archive.ingest import TestimonyDetails, testimony_ingest
+    from archive.consent.services import ConsentTerms
     from archive.models import Redaction, RedactionStatus, TranscriptStatus
-    from archive.pipeline import transcript_process
-    from archive.privacy import redaction_dismiss
-    from archive.publishing import testimony_publish
+    from archive.privacy.redaction import redaction_dismiss
+    from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+    from archive.testimonies.publishing import testimony_publish
+    from archive.transcripts.pipeline import transcript_process
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -4,7 +4,7 @@
                            [--dir DIR [--reuse]] [--compare-with CHECKOUT]
 
 Generates English and Spanish transcript segments from word lists (with the
-thesaurus phrases of archive/thesaurus.py mixed in), indexes them into a fresh backend
+thesaurus phrases of archive/themes/thesaurus.py mixed in), indexes them into a fresh backend
 in a temporary folder, then times a fixed mix of 200 queries (words,
 phrases, exclusions, theme filters and browses) with facets and highlights,
 once as segment hits and once grouped by testimony (what the page and API

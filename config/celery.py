@@ -47,7 +47,7 @@ def _requeue_orphaned_jobs(sender: object = None, **kwargs: object) -> None:
     # queues such jobs again, so nothing waits forever.
     from django.db import DatabaseError
 
-    from archive.jobs import jobs_requeue_orphans
+    from archive.transcripts.jobs import jobs_requeue_orphans
 
     try:
         requeued = jobs_requeue_orphans()
@@ -64,9 +64,9 @@ _sweeper = None
 @worker_ready.connect
 def _start_job_sweeper(sender: object = None, **kwargs: object) -> None:
     # Every live worker, with or without beat, looks for jobs whose process
-    # died every TESTIMONIO_JOB_SWEEP_EVERY seconds (archive.jobs.JobSweeper).
+    # died every TESTIMONIO_JOB_SWEEP_EVERY seconds (archive.transcripts.jobs.JobSweeper).
     global _sweeper
-    from archive.jobs import JobSweeper
+    from archive.transcripts.jobs import JobSweeper
 
     if sender is None or app.conf.task_always_eager:
         # Eager tasks run in their caller: there is no worker here to sweep for.

@@ -169,8 +169,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILREDIRECTS_AUTO_CREATE = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt", "odt", "docx"]
 # Testimony goes live only when its workflow is approved; the approvals are the
-# permission (archive/workflow_finish.py), so nobody publishes around them.
-WAGTAIL_FINISH_WORKFLOW_ACTION = "archive.workflow_finish.publish_approved"
+# permission (archive/testimonies/workflow_finish.py), so nobody publishes around them.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "archive.testimonies.workflow_finish.publish_approved"
 # A one-person archive: its only archivist may verify their own widening of
 # consent. Elsewhere a second archivist must (archive/access.py).
 TESTIMONIO_ALLOW_SELF_VERIFICATION = env_bool("TESTIMONIO_ALLOW_SELF_VERIFICATION", False)
@@ -231,7 +231,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A running job not heard from for this long (seconds) lost its process; every
-# live worker looks for such jobs this often (archive/jobs.py).
+# live worker looks for such jobs this often (archive/transcripts/jobs.py).
 TESTIMONIO_JOB_STALE_AFTER = env_int("TESTIMONIO_JOB_STALE_AFTER", 120)
 TESTIMONIO_JOB_SWEEP_EVERY = env_int("TESTIMONIO_JOB_SWEEP_EVERY", 30)
 CELERY_BEAT_SCHEDULE = {

@@ -5,9 +5,9 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from archive import research_views
-from archive import views as archive_views
-from archive.feeds import LatestTestimonyFeed
+from archive.research import views as research_views
+from archive.testimonies import media_views as archive_views
+from archive.testimonies.feeds import LatestTestimonyFeed
 from search import views as search_views
 
 urlpatterns = [
@@ -26,7 +26,7 @@ urlpatterns = [
     path("feed/", LatestTestimonyFeed(), name="feed"),
     path("research/request/", research_views.research_request, name="research-request"),
     path("accounts/", include("archive.accounts.urls")),
-    path("submit/", include("archive.submission_urls")),
-    path("", include("archive.collection_urls")),
+    path("submit/", include("archive.submissions.urls")),
+    path("", include("archive.collections.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archive import access
 from archive.models import TestimonyPage, ThemeStatus
-from archive.privacy import public_text
-from archive.transcripts import public_translation_segments
+from archive.privacy.redaction import public_text
+from archive.transcripts.public import public_translation_segments
 from search.backends.base import SegmentDocument, TestimonyDocument
 
 

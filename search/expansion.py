@@ -150,10 +150,10 @@ def _name(name: str, group: bool) -> list[str]:
 
 
 def seed_thesaurus() -> Thesaurus:
-    """The thesaurus as the data migration seeds it (archive.thesaurus), names included."""
+    """The thesaurus as the data migration seeds it (archive.themes.thesaurus), names included."""
     global _seed
     if _seed is None:
-        from archive.thesaurus import THESAURUS
+        from archive.themes.thesaurus import THESAURUS
 
         groups = {seed.parent for seed in THESAURUS if seed.parent}
         _seed = Thesaurus.from_entries(

@@ -164,7 +164,7 @@ def make_testimony(tone_m4a: Path):
 
     from django.core.files import File
 
-    from archive.consent import OPEN_TERMS, consent_record_create
+    from archive.consent.services import OPEN_TERMS, consent_record_create
     from archive.models import (
         ArchiveIndexPage,
         MediaAsset,
@@ -174,7 +174,7 @@ def make_testimony(tone_m4a: Path):
         Transcript,
         TranscriptStatus,
     )
-    from archive.publishing import testimony_publish
+    from archive.testimonies.publishing import testimony_publish
 
     def make(canary: str, *, publish: bool = True, **terms: object) -> TestimonyPage:
         storyteller = Storyteller.objects.create(

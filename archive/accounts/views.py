@@ -12,7 +12,7 @@ from archive import access
 from archive.accounts import services
 from archive.accounts.forms import AccountDeleteForm
 from archive.accounts.verification import has_verified_email
-from archive.collections import collections_of
+from archive.collections.services import collections_of
 from archive.models import CollectionVisibility
 
 

@@ -1,8 +1,8 @@
-"""Seed the theme thesaurus (archive/thesaurus.py: English and Spanish terms)."""
+"""Seed the theme thesaurus (archive/themes/thesaurus.py: English and Spanish terms)."""
 
 from django.db import migrations
 
-from archive.thesaurus import THESAURUS
+from archive.themes.thesaurus import THESAURUS
 
 
 def seed(apps, schema_editor):

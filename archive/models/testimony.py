@@ -141,7 +141,7 @@ class TestimonyPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def permissions_for_user(self, user: Any) -> Any:
-        from archive.page_permissions import TestimonyPermissionTester
+        from archive.testimonies.page_permissions import TestimonyPermissionTester
 
         return TestimonyPermissionTester(user, self)
 
@@ -161,8 +161,8 @@ class TestimonyPage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from archive import access
-        from archive.signing import media_url
-        from archive.transcripts import (
+        from archive.testimonies.signing import media_url
+        from archive.transcripts.public import (
             TRANSCRIPT_FORMATS,
             public_segments,
             public_translation_segments,

@@ -35,7 +35,7 @@ class ConsentVerificationTask(AbstractGroupApprovalTask):
     @transaction.atomic
     def on_action(self, task_state: TaskState, user: Any, action_name: str, **kwargs: Any) -> None:
         from archive import access
-        from archive.consent import consent_verify
+        from archive.consent.services import consent_verify
 
         testimony = self._testimony(task_state.workflow_state.content_object)
         if action_name == "approve" and testimony is not None:

@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 
 from archive import access
-from archive.citations import cite_moment, moment_permalink
-from archive.collections import can_clip, collections_of
+from archive.collections.citations import cite_moment, moment_permalink
+from archive.collections.services import can_clip, collections_of
 from archive.models import TestimonyPage
 
 register = template.Library()

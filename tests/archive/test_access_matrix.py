@@ -16,9 +16,9 @@ from django.test import Client
 from django.utils import timezone
 
 from archive import access
-from archive.consent import consent_amend, consent_withdraw
+from archive.consent.services import consent_amend, consent_withdraw
 from archive.models import ResearcherApproval, TestimonyPage
-from archive.signing import media_url
+from archive.testimonies.signing import media_url
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from archive import access
-from archive import collections as collection_services
 from archive.accounts import services
 from archive.audit import audit_view
+from archive.collections import services as collection_services
 from archive.models import AuditAction, AuditLogEntry, CollectionPage, ResearcherApproval
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from archive import access
-from archive import collections as services
 from archive.accounts.checks import email_backend_check
+from archive.collections import services
 from archive.models import CollectionPage, ResearcherApproval
 
 pytestmark = pytest.mark.django_db

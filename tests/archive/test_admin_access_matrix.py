@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from archive.consent import consent_withdraw
+from archive.consent.services import consent_withdraw
 from archive.models import AuditAction, AuditLogEntry, TestimonyPage
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, safe_display_name, testimony_ingest
+from archive.consent.services import OPEN_TERMS
 from archive.models import ConsentRecord, MediaAsset, Storyteller, TestimonyPage, Transcript
+from archive.testimonies.ingest import TestimonyDetails, safe_display_name, testimony_ingest
 
 pytestmark = pytest.mark.django_db
 

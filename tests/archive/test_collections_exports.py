@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from archive import collections as services
-from archive.citations import cite_moment
-from archive.consent import consent_amend, consent_withdraw
+from archive.collections import services
+from archive.collections.citations import cite_moment
+from archive.consent.services import consent_amend, consent_withdraw
 from archive.models import AccessLevel, TestimonyPage
 
 pytestmark = pytest.mark.django_db
@@ -284,7 +284,7 @@ def test_wagtail_never_serves_a_collection_page_around_the_policy(educator, rf):
     from django.contrib.auth.models import AnonymousUser
     from django.http import Http404
 
-    from archive.collection_views import serve_collection_page
+    from archive.collections.views import serve_collection_page
 
     collection = services.collection_create(owner=educator, title="Unit 2")
     request = rf.get(collection.url_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import collections as services
+from archive.collections import services
 from archive.models import AccessLevel, CollectionIndexPage, CollectionVisibility
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_visibility_private_link_public(educator, other, make_testimony):
 def test_copy_of_a_public_collection_leaves_out_moments_no_longer_teachable(
     educator, other, make_testimony
 ):
-    from archive.consent import consent_amend
+    from archive.consent.services import consent_amend
 
     kept = make_testimony("Keptmoment")
     dropped = make_testimony("Droppedmoment")

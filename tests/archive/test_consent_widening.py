@@ -19,7 +19,7 @@ from django.utils import timezone
 from wagtail.models import TaskState
 
 from archive import access
-from archive.consent import ConsentTerms
+from archive.consent.services import ConsentTerms
 from archive.models import AuditAction, AuditLogEntry, ConsentVerification, TestimonyPage
 
 pytestmark = pytest.mark.django_db

@@ -8,14 +8,14 @@ import pytest
 from django.urls import include, path
 from django.utils.html import escape
 
-from archive.consent import OPEN_TERMS
-from archive.coverage_admin import register_coverage_urls
+from archive.consent.services import OPEN_TERMS
 from archive.errors import ReviewPending
-from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.models import FlagStatus, Transcript
-from archive.pipeline import transcript_process
-from archive.publishing import testimony_publish
-from archive.transcript_admin import register_transcript_admin_urls
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.testimonies.publishing import testimony_publish
+from archive.transcripts.admin_views import register_transcript_admin_urls
+from archive.transcripts.coverage_admin import register_coverage_urls
+from archive.transcripts.pipeline import transcript_process
 from config.urls import urlpatterns as site_urlpatterns
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.models import TestimonyPage, ThemeStatus
-from archive.publishing import testimony_publish
+from archive.testimonies.publishing import testimony_publish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from archive.consent import consent_withdraw
+from archive.consent.services import consent_withdraw
 from archive.models import ConsentRecord, TestimonyPage, Transcript
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -9,11 +9,11 @@ import pytest
 from celery.signals import worker_ready
 from django.utils import timezone
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.jobs import job_cancel, jobs_requeue_orphans
+from archive.consent.services import OPEN_TERMS
 from archive.models import Transcript, TranscriptStatus
 from archive.tasks import process_transcript
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.transcripts.jobs import job_cancel, jobs_requeue_orphans
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_cancelled_job_stops_and_stores_nothing(
 def test_a_run_taken_over_by_another_worker_stops_without_storing(
     queued: Transcript, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import pipeline
+    from archive.transcripts import pipeline
 
     real = pipeline.get_engine
 

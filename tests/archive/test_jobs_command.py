@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
+from archive.consent.services import OPEN_TERMS
 from archive.models import Transcript, TranscriptStatus
 from archive.tasks import process_transcript
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_a_done_job_cannot_be_cancelled(queued: Transcript) -> None:
 def test_a_running_job_cancelled_by_an_editor_stops_without_storing(
     queued: Transcript, editor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import pipeline
+    from archive.transcripts import pipeline
 
     real = pipeline.get_engine
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from archive.models import AuditLogEntry, ResearcherApproval
-from archive.signing import media_url
+from archive.testimonies.signing import media_url
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from archive.exports import (
+from archive.interchange.ohms import (
     ExportError,
     OhmsRecord,
     OhmsSegment,
@@ -121,7 +121,7 @@ def test_reading_something_else_is_an_export_error() -> None:
 def test_a_transcribed_testimony_exports_as_the_visitor_may_see_it(record, ingest) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from archive.exports import ohms_from_testimony
+    from archive.interchange.ohms import ohms_from_testimony
     from archive.models import TestimonyPage
 
     recording = record(["I called the police for help.", "They arrested me instead."])
@@ -144,7 +144,7 @@ def test_a_transcribed_testimony_exports_as_the_visitor_may_see_it(record, inges
 def test_sealed_testimony_cannot_be_exported_by_a_visitor(record, ingest) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from archive.exports import ohms_from_testimony
+    from archive.interchange.ohms import ohms_from_testimony
     from archive.models import TestimonyPage
 
     recording = record(["Nothing to see."])

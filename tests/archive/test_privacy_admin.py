@@ -9,8 +9,8 @@ from django.urls import include, path
 
 import config.urls
 from archive.models import PiiKind, Redaction, RedactionStatus, Segment, TestimonyPage
-from archive.privacy import suggest_redactions
-from archive.privacy_admin import personal_information_button, register_privacy_urls
+from archive.privacy.admin_views import personal_information_button, register_privacy_urls
+from archive.privacy.redaction import suggest_redactions
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from archive.models import PiiKind, Segment
-from archive.pii import analyzer, detect_pii, pii_model_check
-from archive.privacy import span_times
+from archive.privacy.detection import analyzer, detect_pii, pii_model_check
+from archive.privacy.redaction import span_times
 
 
 def found(text: str, language: str = "en", **kwargs: object) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ def test_the_system_check_finds_the_name_model_installed():
 
 
 def test_spanish_sentence_openers_are_not_taken_for_names():
-    from archive.pii import detect_pii
+    from archive.privacy.detection import detect_pii
 
     text = "Soy madre de tres hijos. Ahora hablo con ellos cada día. Llegué en invierno."
     assert detect_pii(text, "es") == []

@@ -10,9 +10,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from archive import privacy
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
+from archive.consent.services import OPEN_TERMS
 from archive.models import (
     MediaAsset,
     PiiKind,
@@ -23,7 +21,8 @@ from archive.models import (
     Transcript,
     TranscriptStatus,
 )
-from archive.privacy import (
+from archive.privacy import redaction as privacy
+from archive.privacy.redaction import (
     REDACTION_MARK,
     bleeped_derivative,
     public_text,
@@ -32,7 +31,8 @@ from archive.privacy import (
     suggest_redactions,
     unreviewed_pii_count,
 )
-from archive.publishing import testimony_publish
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.testimonies.publishing import testimony_publish
 from transcription.errors import MediaError
 from transcription.media import bleep, probe, read_metadata_tags
 

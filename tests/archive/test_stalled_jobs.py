@@ -15,11 +15,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.jobs import jobs_requeue_orphans
+from archive.consent.services import OPEN_TERMS
 from archive.models import Transcript, TranscriptStatus
 from archive.tasks import process_transcript
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.transcripts.jobs import jobs_requeue_orphans
 
 pytestmark = pytest.mark.django_db
 

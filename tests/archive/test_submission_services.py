@@ -12,9 +12,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from archive import uploads as upload_service
-from archive.consent import ConsentTerms, consent_record_create
-from archive.invitations import (
+from archive.consent.services import ConsentTerms, consent_record_create
+from archive.models import AccessLevel, Invitation, Storyteller, TestimonyPage, UploadStatus
+from archive.submissions import uploads as upload_service
+from archive.submissions.invitations import (
     InvitationError,
     InvitationExpired,
     InvitationUnknown,
@@ -23,8 +24,7 @@ from archive.invitations import (
     invitation_open,
     invitation_use,
 )
-from archive.models import AccessLevel, Invitation, Storyteller, TestimonyPage, UploadStatus
-from archive.uploads import UploadError, part_path, upload_append, upload_create
+from archive.submissions.uploads import UploadError, part_path, upload_append, upload_create
 
 pytestmark = pytest.mark.django_db
 

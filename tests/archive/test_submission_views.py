@@ -11,8 +11,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from archive import uploads as upload_service
-from archive.invitations import invitation_create, invitation_use
 from archive.models import (
     ConsentRecord,
     Invitation,
@@ -22,6 +20,8 @@ from archive.models import (
     Upload,
     UploadStatus,
 )
+from archive.submissions import uploads as upload_service
+from archive.submissions.invitations import invitation_create, invitation_use
 
 pytestmark = pytest.mark.django_db
 
@@ -402,7 +402,7 @@ def _admin_urlconf():
     from django.urls import path
     from wagtail.admin.auth import require_admin_access
 
-    from archive import submission_views
+    from archive.submissions import views as submission_views
     from config.urls import urlpatterns as site
 
     # The same wrapping Wagtail gives a view registered with register_admin_urls.

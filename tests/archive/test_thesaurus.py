@@ -6,7 +6,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from archive.thesaurus import THESAURUS, ThemeSeed, by_slug, children_of
+from archive.themes.thesaurus import THESAURUS, ThemeSeed, by_slug, children_of
 
 GROUPS = {
     "enforcement-pipeline": [

@@ -12,7 +12,7 @@ from archive.models import (
     Transcript,
     TranscriptStatus,
 )
-from archive.transcript_admin import (
+from archive.transcripts.admin_views import (
     edit_transcript_button,
     jobs_menu_item,
     register_transcript_admin_urls,
@@ -180,7 +180,7 @@ def test_jobs_page_shows_progress_and_cancels_and_retries(
     assert "running" in html and "gpu-1:42" in html and "Cancel" in html
 
     revoked = []
-    monkeypatch.setattr("archive.jobs._revoke", revoked.append)
+    monkeypatch.setattr("archive.transcripts.jobs._revoke", revoked.append)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/admin/jobs/{transcript.pk}/cancel/")
     transcript.refresh_from_db()

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
+from archive.consent.services import OPEN_TERMS
 from archive.models import (
     EditAction,
     Redaction,
@@ -19,15 +18,16 @@ from archive.models import (
     Transcript,
     TranscriptStatus,
 )
-from archive.pipeline import transcript_process
 from archive.signals import transcript_ready
-from archive.transcript_editing import (
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.transcripts.editing import (
     segment_edit_speaker,
     segment_edit_text,
     segment_edit_times,
     segment_split,
     segments_merge,
 )
+from archive.transcripts.pipeline import transcript_process
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from archive.consent import OPEN_TERMS
-from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.jobs import job_enqueue
+from archive.consent.services import OPEN_TERMS
 from archive.models import TestimonyPage, Transcript, TranscriptKind, TranscriptStatus
-from archive.pipeline import PipelineError, translation_create
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.transcripts.jobs import job_enqueue
+from archive.transcripts.pipeline import PipelineError, translation_create
 
 pytestmark = pytest.mark.django_db
 

@@ -11,19 +11,19 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from archive.consent import (
+from archive.consent.embargo import embargoes_lift
+from archive.consent.services import (
     OPEN_TERMS,
     ConsentTerms,
     consent_amend,
     consent_record_create,
     consent_withdraw,
 )
-from archive.embargo import embargoes_lift
+from archive.consent.withdrawal import testimony_purge, testimony_withdraw
 from archive.errors import ConsentError
 from archive.models import ConsentVersion, Storyteller, TestimonyPage
-from archive.publishing import testimony_publish
-from archive.signing import media_url
-from archive.withdrawal import testimony_purge, testimony_withdraw
+from archive.testimonies.publishing import testimony_publish
+from archive.testimonies.signing import media_url
 
 pytestmark = pytest.mark.django_db
 

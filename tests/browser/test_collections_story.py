@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from archive.consent import consent_withdraw
+from archive.consent.services import consent_withdraw
 from archive.models import TestimonyPage
 
 pytestmark = [pytest.mark.browser]

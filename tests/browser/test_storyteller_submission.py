@@ -50,7 +50,6 @@ def microphone_page(browser, tmp_path: Path):
 def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropped_connection(
     live_server, microphone_page, settings, browser
 ):
-    from archive.invitations import invitation_create
     from archive.models import (
         Segment,
         TestimonyPage,
@@ -59,6 +58,7 @@ def test_storyteller_consents_in_spanish_records_and_the_upload_survives_a_dropp
         TranscriptStatus,
         Upload,
     )
+    from archive.submissions.invitations import invitation_create
 
     settings.TESTIMONIO_UPLOAD_CHUNK_BYTES = 8 * 1024  # several chunks for a short recording
     context, page = microphone_page

@@ -16,14 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from archive.consent import OPEN_TERMS
+from archive.consent.services import OPEN_TERMS
 from archive.errors import ArchiveError
-from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.jobs import job_enqueue, job_interrupted
 from archive.models import AccessLevel, Transcript, TranscriptStatus
-from archive.pipeline import transcript_process, translation_create
-from archive.progress import ProgressLine
-from archive.publishing import testimony_publish
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.testimonies.progress import ProgressLine
+from archive.testimonies.publishing import testimony_publish
+from archive.transcripts.jobs import job_enqueue, job_interrupted
+from archive.transcripts.pipeline import transcript_process, translation_create
 
 
 class Command(BaseCommand):
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt as e:
             # Ctrl-C, SIGTERM or SIGHUP: the jobs this process would have run
             # say so and can be retried, rather than stay "running" (SIGKILL
-            # cannot be caught: a worker's sweep finds those, archive.jobs).
+            # cannot be caught: a worker's sweep finds those, archive.transcripts.jobs).
             reason = f"ingest was stopped ({e or 'interrupted'})"
             stopped = [
                 t.pk

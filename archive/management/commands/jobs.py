@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from archive.jobs import Job, JobError, job_cancel, job_retry, jobs_list
 from archive.models import TranscriptStatus
+from archive.transcripts.jobs import Job, JobError, job_cancel, job_retry, jobs_list
 
 STATES = tuple(TranscriptStatus.values)
 

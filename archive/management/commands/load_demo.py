@@ -16,13 +16,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from archive.consent import ConsentTerms
+from archive.consent.services import ConsentTerms
 from archive.errors import ArchiveError, ReviewPending
-from archive.ingest import TestimonyDetails, testimony_ingest
 from archive.models import TestimonyPage, TranscriptStatus
-from archive.pipeline import transcript_process
-from archive.progress import ProgressLine
-from archive.publishing import testimony_publish
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.testimonies.progress import ProgressLine
+from archive.testimonies.publishing import testimony_publish
+from archive.transcripts.pipeline import transcript_process
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 

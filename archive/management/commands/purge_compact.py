@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.compaction import compact_after_purge
+from archive.consent.compaction import compact_after_purge
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-// Sends a recording or a chosen file in chunks (protocol: archive/uploads.py).
+// Sends a recording or a chosen file in chunks (protocol: archive/submissions/uploads.py).
 // The upload's address is remembered in localStorage and a recording is kept
 // in IndexedDB until it has arrived, so a dropped connection or a reload
 // continues from the server's offset instead of starting over.

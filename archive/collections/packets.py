@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from archive import access
-from archive.citations import cite_moment, moment_permalink
-from archive.collections import clip_views
+from archive.collections.citations import cite_moment, moment_permalink
+from archive.collections.services import clip_views
 from archive.errors import ArchiveError
 from archive.models import CollectionPage
 

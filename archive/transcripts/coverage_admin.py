@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.auth import require_admin_access
 
 from archive import access
-from archive.coverage import coverage_flag_check
 from archive.errors import ArchiveError
+from archive.transcripts.coverage import coverage_flag_check
 
 
 @require_admin_access

@@ -11,11 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from archive import access
-from archive.admin_access import shown_title
-from archive.consent import ConsentTerms, consent_amend
+from archive.consent.services import ConsentTerms, consent_amend
+from archive.consent.withdrawal import testimony_withdraw
 from archive.errors import ConsentError
 from archive.models import ConsentVersion, TestimonyPage
-from archive.withdrawal import testimony_withdraw
+from archive.testimonies.admin_access import shown_title
 
 
 class WithdrawForm(forms.Form):

@@ -7,7 +7,7 @@ Registered from archive/wagtail_hooks.py::
     hooks.register("register_admin_menu_item", jobs_menu_item)
 
 Editors and administrators only; views call the services in
-archive.transcript_editing and archive.jobs, never the models directly.
+archive.transcripts.editing and archive.transcripts.jobs, never the models directly.
 """
 
 from __future__ import annotations
@@ -29,17 +29,17 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
-from archive.admin_access import content_guard, may_show
-from archive.jobs import JobError, job_cancel, job_retry, jobs_list
 from archive.models import Segment, TestimonyPage, Transcript, TranscriptKind
-from archive.signing import media_url
-from archive.transcript_editing import (
+from archive.testimonies.admin_access import content_guard, may_show
+from archive.testimonies.signing import media_url
+from archive.transcripts.editing import (
     segment_edit_speaker,
     segment_edit_text,
     segment_edit_times,
     segment_split,
     segments_merge,
 )
+from archive.transcripts.jobs import JobError, job_cancel, job_retry, jobs_list
 
 # Edits shown under the editor; the rest stay in the database.
 _HISTORY_ROWS = 200

@@ -21,7 +21,7 @@ def publish_approved(workflow_state: Any, user: Any = None) -> None:
     from archive import access
     from archive.errors import ReviewPending
     from archive.models import TestimonyPage
-    from archive.publishing import pending_pii_check
+    from archive.testimonies.publishing import pending_pii_check
 
     page = workflow_state.content_object
     if isinstance(getattr(page, "specific", page), TestimonyPage):

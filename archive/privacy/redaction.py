@@ -4,7 +4,7 @@ The original text stays in the Segment row (sealed, for the archive); every
 public surface and every index gets `public_text`, in which applied
 redactions are replaced by a neutral mark. Applied spans are also bleeped
 (a 1 kHz tone) in the public audio derivative; the original is never touched.
-Spans are suggested by archive.pii; an editor applies or dismisses each.
+Spans are suggested by archive.privacy.detection; an editor applies or dismisses each.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from archive.models import (
     TestimonyPage,
     Transcript,
 )
-from archive.pii import detect_pii
+from archive.privacy.detection import detect_pii
 from archive.signals import transcript_ready
 from transcription import media as media_tools
 from transcription.errors import MediaError

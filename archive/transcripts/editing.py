@@ -29,8 +29,8 @@ from archive.models import (
     SegmentEdit,
     Transcript,
 )
-from archive.pipeline import segments_renumber
 from archive.signals import transcript_ready
+from archive.transcripts.pipeline import segments_renumber
 
 User = AbstractBaseUser | None
 

@@ -1,6 +1,6 @@
 """A collection as a IIIF Presentation 3 manifest: one AV canvas per clip, one range each.
 
-Built at request time for the asker from archive.collections.clip_views, so
+Built at request time for the asker from archive.collections.services.clip_views, so
 a clip withdrawn before the export is a placeholder canvas with no media, no
 title and no transcript. Media URLs are the short-lived signed ones the asker
 would get on the page; a viewer must re-fetch the manifest when they expire.
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archive import access
-from archive.collections import clip_views
+from archive.collections.services import clip_views
 from archive.models import CollectionPage
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"

@@ -29,8 +29,8 @@ from archive.models import (
     TestimonyPage,
 )
 from archive.models.consent import ConsentVersion
-from archive.signing import media_url
-from archive.transcripts import public_segments
+from archive.testimonies.signing import media_url
+from archive.transcripts.public import public_segments
 
 WITHDRAWN_TEXT = "This moment was withdrawn at the storyteller's request."
 UNAVAILABLE_TEXT = "This moment is not available."

@@ -1,5 +1,5 @@
 """The storyteller's side: an invitation link -> consent, one choice a screen -> record or
-choose a file -> resumable upload (archive.uploads) -> what happens next and a private
+choose a file -> resumable upload (archive.submissions.uploads) -> what happens next and a private
 withdrawal link.
 
 Every page speaks the invitation's language (translation.override), whatever
@@ -26,9 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from archive.consent import ConsentTerms, consent_record_create, consent_withdraw
+from archive.consent.services import ConsentTerms, consent_record_create, consent_withdraw
+from archive.consent.withdrawal import testimony_withdraw
 from archive.errors import ConsentError
-from archive.invitations import (
+from archive.models import AccessLevel, ConsentMethod, Invitation, Storyteller, Upload
+from archive.models.submissions import UploadStatus
+from archive.submissions.invitations import (
     InvitationError,
     InvitationExpired,
     InvitationUsed,
@@ -36,16 +39,13 @@ from archive.invitations import (
     invitation_open,
     token_hash,
 )
-from archive.models import AccessLevel, ConsentMethod, Invitation, Storyteller, Upload
-from archive.models.submissions import UploadStatus
-from archive.uploads import (
+from archive.submissions.uploads import (
     CHUNK_MAX_BYTES,
     UploadError,
     rate_limit,
     upload_append,
     upload_create,
 )
-from archive.withdrawal import testimony_withdraw
 
 FORM_VERSION = "web-2026-1"
 _SESSION_ANSWERS = "testimonio-submit-%s"
@@ -609,7 +609,7 @@ def invitations_admin(request: HttpRequest) -> HttpResponse:
     """Create an invitation and show its link once; list the recent ones with their state."""
     from django.core.exceptions import PermissionDenied
 
-    from archive.invitations import invitation_create
+    from archive.submissions.invitations import invitation_create
 
     if not request.user.has_perm("archive.add_invitation"):
         raise PermissionDenied

@@ -7,7 +7,7 @@ show them.
 
 from django.urls import path
 
-from archive import collection_views as views
+from archive.collections import views
 
 urlpatterns = [
     path("t/<int:testimony_id>", views.moment_permalink_view, name="moment-permalink"),

@@ -5,7 +5,7 @@ testimony the answers come from archive.access:
 
 - nobody publishes testimony directly, administrators included: it goes live
   only when its publishing workflow (consent verified, then transcript
-  reviewed) is approved (archive/workflow_finish.py is the workflow's finish);
+  reviewed) is approved (archive/testimonies/workflow_finish.py is the workflow's finish);
 - unpublishing narrows access, so any editor may;
 - sealed and withdrawn testimony is not opened for editing by editors or
   archivists (administrators are asked for a reason when they open it).

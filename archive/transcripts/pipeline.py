@@ -20,9 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from archive.coverage import coverage_flags_store, languages_heard
 from archive.errors import ArchiveError
-from archive.jobs import job_heartbeat, worker_name
 from archive.models import (
     Segment,
     TestimonyTheme,
@@ -31,9 +29,11 @@ from archive.models import (
     TranscriptKind,
     TranscriptStatus,
 )
-from archive.privacy import applied_spans, bleeped_derivative, suggest_redactions
+from archive.privacy.redaction import applied_spans, bleeped_derivative, suggest_redactions
 from archive.signals import transcript_ready
-from archive.tagging import matcher_from_thesaurus
+from archive.themes.tagging import matcher_from_thesaurus
+from archive.transcripts.coverage import coverage_flags_store, languages_heard
+from archive.transcripts.jobs import job_heartbeat, worker_name
 from transcription import media as media_tools
 from transcription.coverage import CheckedTranscription, transcribe_checked
 from transcription.engines import DEFAULT_ENGINE, get_engine

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from archive import access
-from archive.coverage import open_coverage_flags
 from archive.errors import ConsentError, ReviewPending
 from archive.models import TestimonyPage
-from archive.privacy import unreviewed_pii_count
+from archive.privacy.redaction import unreviewed_pii_count
+from archive.transcripts.coverage import open_coverage_flags
 
 
 def pending_pii_check(testimony: TestimonyPage) -> None:

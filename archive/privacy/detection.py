@@ -6,7 +6,7 @@ model is downloaded at run time) plus pattern recognizers for the
 identifiers that put storytellers at risk (A-numbers, SSNs, phone numbers,
 emails, dates of birth, street addresses) in English and Spanish.
 Detection only suggests: an editor applies or dismisses every span
-(archive.privacy).
+(archive.privacy.redaction).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_safe
 from archive import access
 from archive.audit import audit_view
 from archive.models import AuditAction, MediaAsset, TestimonyPage
-from archive.ranged import ranged_file_response
-from archive.signing import MediaLinkError, check_media_link
-from archive.transcripts import TRANSCRIPT_FORMATS, public_transcript_export
+from archive.testimonies.ranged import ranged_file_response
+from archive.testimonies.signing import MediaLinkError, check_media_link
+from archive.transcripts.public import TRANSCRIPT_FORMATS, public_transcript_export
 
 
 @require_safe

@@ -53,10 +53,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive.errors import ArchiveError, IngestError
-from archive.ingest import TestimonyDetails, testimony_ingest
-from archive.invitations import invitation_consent, invitation_use, new_token
 from archive.models import ConsentRecord, Invitation, Transcript, Upload
 from archive.models.submissions import UploadStatus
+from archive.submissions.invitations import invitation_consent, invitation_use, new_token
+from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
 from transcription import media as media_tools
 from transcription.errors import MediaError
 

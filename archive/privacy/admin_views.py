@@ -23,7 +23,6 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
-from archive.admin_access import content_guard
 from archive.models import (
     Redaction,
     RedactionStatus,
@@ -31,13 +30,14 @@ from archive.models import (
     Transcript,
     TranscriptStatus,
 )
-from archive.pii import PrivacyError
-from archive.privacy import (
+from archive.privacy.detection import PrivacyError
+from archive.privacy.redaction import (
     redaction_apply,
     redaction_dismiss,
     suggest_redactions,
     unreviewed_pii_count,
 )
+from archive.testimonies.admin_access import content_guard
 from transcription.errors import MediaError
 
 # Characters of the segment shown either side of a span: enough to judge it.

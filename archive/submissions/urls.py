@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from archive import submission_views as views
+from archive.submissions import views
 
 urlpatterns = [
     path("done/<uuid:key>/", views.done, name="submit-done"),

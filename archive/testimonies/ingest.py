@@ -19,7 +19,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
 
-from archive.consent import ConsentTerms, consent_record_create
+from archive.consent.services import ConsentTerms, consent_record_create
 from archive.errors import ConsentError, IngestError
 from archive.models import (
     AccessLevel,

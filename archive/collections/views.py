@@ -1,6 +1,6 @@
 """Collections, their exports, and permalinks to moments and clips.
 
-Who sees a collection is decided by archive.collections.can_see_collection;
+Who sees a collection is decided by archive.collections.services.can_see_collection;
 what each clip shows is decided by archive.access at render time. A
 collection the asker may not see is "not found", never "forbidden".
 """
@@ -25,11 +25,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from archive import access
-from archive import collections as services
-from archive.citations import cite_moment, moment_permalink
-from archive.iiif import collection_manifest
+from archive.collections import services
+from archive.collections.citations import cite_moment, moment_permalink
+from archive.collections.iiif import collection_manifest
+from archive.collections.packets import PacketError, packet_html, packet_pdf
 from archive.models import Clip, CollectionPage, CollectionVisibility, TestimonyPage
-from archive.packets import PacketError, packet_html, packet_pdf
 
 
 def _collection(request: HttpRequest, pk: int | None, share_key: UUID | None) -> CollectionPage:

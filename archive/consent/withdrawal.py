@@ -16,8 +16,8 @@ from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import COMMENTS_RELATION_NAME, PageLogEntry, WorkflowState
 
-from archive.compaction import compact_after_purge
-from archive.consent import consent_withdraw
+from archive.consent.compaction import compact_after_purge
+from archive.consent.services import consent_withdraw
 from archive.errors import ConsentError
 from archive.models import ConsentVersion, TestimonyPage
 from archive.signals import testimony_purged

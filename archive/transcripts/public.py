@@ -15,7 +15,7 @@ from archive.models import (
     TranscriptStatus,
 )
 from archive.models import Segment as SegmentRow
-from archive.privacy import REDACTION_MARK, public_text
+from archive.privacy.redaction import REDACTION_MARK, public_text
 from transcription.engines.base import Segment, TranscriptionResult
 from transcription.formats import FORMATTERS
 

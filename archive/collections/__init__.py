@@ -1,0 +1,1 @@
+"""Collections: researchers' clips, packets, IIIF manifests and citations."""

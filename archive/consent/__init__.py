@@ -1,0 +1,1 @@
+"""Consent: the storyteller's terms, embargoes, withdrawal and purge."""

@@ -1,0 +1,1 @@
+"""Interchange: exchange formats with other archives (OHMS XML)."""

@@ -1,0 +1,1 @@
+"""Privacy: personal-information detection, redaction and its review."""

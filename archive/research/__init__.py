@@ -1,0 +1,1 @@
+"""Research: the researcher's application and approval views."""

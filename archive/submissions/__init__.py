@@ -1,0 +1,1 @@
+"""Submissions: the storyteller's invitation, consent steps and upload."""

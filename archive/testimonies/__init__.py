@@ -1,0 +1,1 @@
+"""Testimonies: ingest, publishing, media serving, signed links, feeds."""

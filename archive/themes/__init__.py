@@ -1,0 +1,1 @@
+"""Themes: the thesaurus and tagging transcripts with its terms."""

@@ -1,0 +1,1 @@
+"""Transcripts: the pipeline, the job queue, public text and editing."""
