@@ -9,10 +9,14 @@ class ArchiveConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        # archive.tasks registers the Celery tasks that jobs queue by name.
+        from archive import tasks  # noqa: F401
         from archive.accounts import signals
         from archive.accounts.checks import email_backend_check
         from archive.privacy.detection import pii_model_check
+        from archive.transcripts import handlers
 
         checks.register(pii_model_check)
         checks.register(email_backend_check)
         signals.connect()
+        handlers.connect()

@@ -5,13 +5,13 @@ import logging
 from celery import Task, shared_task
 
 from archive.models import Transcript, TranscriptStatus
-from archive.transcripts.jobs import job_superseded
+from archive.transcripts.jobs import PROCESS_TRANSCRIPT_TASK, job_enqueue, job_superseded
 from archive.transcripts.pipeline import JobStopped, transcript_process
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=PROCESS_TRANSCRIPT_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
 def process_transcript(self: Task, transcript_id: int) -> str:
     """Transcribe one recording in the worker. Safe to run again after a crash.
 
@@ -54,8 +54,6 @@ def process_transcript(self: Task, transcript_id: int) -> str:
 
 def queue_translations(transcript: Transcript) -> None:
     """The English translations wait for the transcript: one recording at a time per worker."""
-    from archive.transcripts.jobs import job_enqueue
-
     for translation in transcript.translations.filter(status=TranscriptStatus.QUEUED):
         job_enqueue(transcript=translation)
 

@@ -1,13 +1,14 @@
-"""The task queue app; the worker that `make run` starts imports this."""
+"""The task queue app; the worker that `make run` starts imports this.
 
-import logging
+It imports no archive module: what a starting worker does for the archive
+(queue lost jobs again, sweep for stalled ones) is the archive's own signal
+handlers, connected in ArchiveConfig.ready() (archive/transcripts/handlers.py).
+"""
+
 import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
-
-logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,46 +39,3 @@ def _sweep_for_lost_messages(sender: Celery, **kwargs: object) -> None:
         return
     options.setdefault("unacked_restore_interval", max(1, min(10, int(timeout) // 5)))
     options.setdefault("unacked_restore_throttle", 1)
-
-
-@worker_ready.connect
-def _requeue_orphaned_jobs(sender: object = None, **kwargs: object) -> None:
-    # A worker killed mid-job leaves its transcript "running"; with the
-    # filesystem broker its message is gone too. The next worker to start
-    # queues such jobs again, so nothing waits forever.
-    from django.db import DatabaseError
-
-    from archive.transcripts.jobs import jobs_requeue_orphans
-
-    try:
-        requeued = jobs_requeue_orphans()
-    except DatabaseError:
-        logger.exception("Could not look for orphaned transcription jobs")
-        return
-    if requeued:
-        logger.warning("Queued again %d orphaned job(s): %s", len(requeued), requeued)
-
-
-_sweeper = None
-
-
-@worker_ready.connect
-def _start_job_sweeper(sender: object = None, **kwargs: object) -> None:
-    # Every live worker, with or without beat, looks for jobs whose process
-    # died every TESTIMONIO_JOB_SWEEP_EVERY seconds (archive.transcripts.jobs.JobSweeper).
-    global _sweeper
-    from archive.transcripts.jobs import JobSweeper
-
-    if sender is None or app.conf.task_always_eager:
-        # Eager tasks run in their caller: there is no worker here to sweep for.
-        return
-    if _sweeper is None:
-        _sweeper = JobSweeper().start()
-
-
-@worker_shutdown.connect
-def _stop_job_sweeper(sender: object = None, **kwargs: object) -> None:
-    global _sweeper
-    if _sweeper is not None:
-        _sweeper.stop()
-        _sweeper = None

@@ -57,6 +57,7 @@ from archive.models import ConsentRecord, Invitation, Transcript, Upload
 from archive.models.submissions import UploadStatus
 from archive.submissions.invitations import invitation_consent, invitation_use, new_token
 from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
+from archive.transcripts.jobs import job_enqueue
 from transcription import media as media_tools
 from transcription.errors import MediaError
 
@@ -271,9 +272,7 @@ def upload_finish(upload: Upload) -> Finished:
         invitation_use(invitation=upload.invitation)
     upload.refresh_from_db()
 
-    from archive.tasks import process_transcript
-
-    transaction.on_commit(lambda: process_transcript.delay(transcript.pk))
+    job_enqueue(transcript=transcript)
     return Finished(upload, withdrawal_token=token)
 
 

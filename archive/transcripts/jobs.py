@@ -34,6 +34,9 @@ from archive.models import Transcript, TranscriptStatus
 
 logger = logging.getLogger(__name__)
 
+# The Celery name of the task that runs a job (archive.tasks registers it under it).
+PROCESS_TRANSCRIPT_TASK = "archive.tasks.process_transcript"
+
 #: A running job whose heartbeat is older than this (seconds) has lost its
 #: process. The heartbeat thread writes every HEARTBEAT_EVERY seconds, so the
 #: limit leaves room for a busy database, not for slow work.
@@ -169,10 +172,6 @@ def jobs_list(*, state: str | None = None) -> list[Job]:
     return [_job(t) for t in transcripts]
 
 
-def job_get(*, job_id: int) -> Job:
-    return _job(_transcript(job_id))
-
-
 def _job(transcript: Transcript) -> Job:
     media = transcript.media
     return Job(
@@ -210,13 +209,15 @@ def _transcript(job_id: int) -> Transcript:
 def job_enqueue(*, transcript: Transcript) -> None:
     """Send the job to the task queue once the current transaction commits.
 
-    The task id is recorded so that a cancel can revoke a message no worker
-    has taken yet.
+    The one way any caller queues a transcription. The task id is recorded
+    so that a cancel can revoke a message no worker has taken yet. The task
+    is named, not imported: archive.tasks runs the jobs and imports this
+    module, never the other way round.
     """
-    from archive.tasks import process_transcript
+    from config.celery import app
 
     def send() -> None:
-        result = process_transcript.delay(transcript.pk)
+        result = app.signature(PROCESS_TRANSCRIPT_TASK, args=(transcript.pk,)).apply_async()
         # An eager run (tests, embedded commands) has already finished and
         # recorded its own id; only a queued one is still waiting for it.
         Transcript.objects.filter(pk=transcript.pk, status=TranscriptStatus.QUEUED).update(
