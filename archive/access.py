@@ -10,6 +10,7 @@ the consent allows that part.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -58,6 +59,8 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset({Role.EDITOR, Role.ARCHIVIST, Role.ADMINISTRATOR})
 # The roles that may widen consent and verify it.
 CONSENT_ROLES = frozenset({Role.ARCHIVIST, Role.ADMINISTRATOR})
+# The roles that judge a transcript's content.
+EDITING_ROLES = frozenset({Role.EDITOR, Role.ADMINISTRATOR})
 
 
 _PUBLIC = frozenset({AccessLevel.PUBLIC.value})
@@ -107,6 +110,21 @@ def is_administrator(user: User | None) -> bool:
     return role_of(user) is Role.ADMINISTRATOR
 
 
+def is_editor_or_administrator(user: User | None) -> bool:
+    """May `user` judge a transcript's content (coverage flags)? Editors and administrators."""
+    return role_of(user) in EDITING_ROLES
+
+
+def has_role(user: User | None, roles: Collection[Role]) -> bool:
+    """Does `user` act now in one of ``roles``? For lists a caller names (read-only admin views)."""
+    return role_of(user) in roles
+
+
+def role_label(user: User | None) -> str:
+    """The role `user` acts in, to show them; deciding anything goes through a predicate here."""
+    return role_of(user).value
+
+
 def may_widen_consent(user: User | None) -> bool:
     """Widening access is an archivist's decision (or an administrator's), never an editor's."""
     return role_of(user) in CONSENT_ROLES
@@ -122,6 +140,14 @@ def effective_consent(testimony: TestimonyPage) -> ConsentVersion | None:
     if testimony.consent_id is None:
         return None
     return testimony.consent.current
+
+
+def consent_missing_or_withdrawn(consent: ConsentVersion | None) -> bool:
+    """Is no consent in force (none given, or its latest version withdrawn)?
+
+    Then nothing of the storyteller's may be kept, changed or shown.
+    """
+    return consent is None or consent.withdrawn
 
 
 def decide(
@@ -361,12 +387,14 @@ def needs_admin_audit(testimony: TestimonyPage) -> bool:
     )
 
 
-def dark_testimonies() -> QuerySet[TestimonyPage]:
-    """Testimony whose content only administrators open: sealed, withdrawn or without consent."""
-    from archive.models.testimony import TestimonyPage
+def dark_testimonies(pages: QuerySet[TestimonyPage]) -> QuerySet[TestimonyPage]:
+    """Those of ``pages`` whose content only administrators open: sealed, withdrawn or no consent.
 
+    The caller brings the testimony queryset, so this module never imports
+    the page model (which asks this module when it is saved or served).
+    """
     latest = ConsentVersion.objects.filter(record=OuterRef("consent")).order_by("-version")
-    return TestimonyPage.objects.annotate(
+    return pages.annotate(
         consent_level=Subquery(latest.values("access_level")[:1]),
         consent_withdrawn=Subquery(latest.values("withdrawn")[:1]),
     ).filter(
@@ -384,14 +412,14 @@ def display_name(user: User | None, testimony: TestimonyPage) -> str:
     return storyteller.public_name
 
 
-def visible_testimonies(user: User | None) -> QuerySet[TestimonyPage]:
-    """Testimony pages `user` may open: the same rule as can_view(..., Part.PAGE), in SQL."""
-    from archive.models.testimony import TestimonyPage
-
+def visible_testimonies(
+    user: User | None, pages: QuerySet[TestimonyPage]
+) -> QuerySet[TestimonyPage]:
+    """Those of ``pages`` `user` may open: the same rule as can_view(..., Part.PAGE), in SQL."""
     latest = ConsentVersion.objects.filter(record=OuterRef("consent")).order_by("-version")
     today = timezone.localdate()
     return (
-        TestimonyPage.objects.live()
+        pages.live()
         .filter(purged_at__isnull=True)
         .annotate(
             consent_level=Subquery(latest.values("access_level")[:1]),

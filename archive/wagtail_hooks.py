@@ -23,6 +23,7 @@ from archive.privacy.admin_views import personal_information_button, register_pr
 from archive.submissions import views as submission_views
 from archive.testimonies.admin_access import content_guard, dark_content_reason
 from archive.testimonies.publishing import pending_coverage_check, pending_pii_check
+from archive.testimonies.serving import testimony_page_guard
 from archive.transcripts.admin_views import (
     edit_transcript_button,
     jobs_menu_item,
@@ -38,6 +39,15 @@ def collections_only_through_their_views(
     # Wagtail would serve a published collection to anyone; its own views ask
     # who may see it (private, link, public) and check every clip's consent.
     return serve_collection_page(request, page.specific)
+
+
+@hooks.register("before_serve_page")
+def testimony_only_by_policy(
+    page: object, request: HttpRequest, serve_args: list, serve_kwargs: dict
+) -> HttpResponse | None:
+    # A restricted testimony is a 404; a restricted one that is shown is audited.
+    testimony_page_guard(request, page.specific)
+    return None
 
 
 @hooks.register("before_publish_page")
@@ -70,7 +80,7 @@ def hide_dark_testimony_from_editors(parent_page: object, pages: object, request
     # A sealed or withdrawn testimony's title is content too: only administrators list it.
     if access.is_administrator(request.user):
         return pages
-    return pages.exclude(pk__in=access.dark_testimonies().values("pk"))
+    return pages.exclude(pk__in=access.dark_testimonies(TestimonyPage.objects.all()).values("pk"))
 
 
 hooks.register("register_admin_urls", register_privacy_urls)
@@ -144,7 +154,7 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         self.viewers = {access.Role.ADMINISTRATOR, *viewers}
 
     def user_has_permission(self, user: object, action: str) -> bool:
-        return action == "view" and access.role_of(user) in self.viewers
+        return action == "view" and access.has_role(user, self.viewers)
 
     def user_has_any_permission(self, user: object, actions: list[str]) -> bool:
         return any(self.user_has_permission(user, action) for action in actions)

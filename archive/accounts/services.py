@@ -90,7 +90,7 @@ def account_delete(*, user: Any, public_collections: str = OFFER) -> str:
 
 
 def may_curate(user: Any) -> bool:
-    return access.role_of(user) in CURATOR_ROLES
+    return access.has_role(user, CURATOR_ROLES)
 
 
 def offered_collections() -> list[CollectionPage]:

@@ -26,7 +26,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "archive/accounts/settings.html",
         {
             "verified": has_verified_email(user),
-            "role": access.role_of(user),
+            "role": access.role_label(user),
             "is_staff_member": access.is_staff_member(user),
             "approval": approvals.first(),
         },

@@ -44,7 +44,7 @@ class CollectionError(ArchiveError):
 
 
 def teaching_allowed(consent: ConsentVersion | None) -> bool:
-    return consent is not None and not consent.withdrawn and consent.allow_teaching
+    return not access.consent_missing_or_withdrawn(consent) and consent.allow_teaching
 
 
 def can_clip(user: access.User | None, testimony: TestimonyPage) -> bool:

@@ -105,7 +105,7 @@ def change_consent(request: HttpRequest, page_id: int) -> HttpResponse:
     if not access.is_staff_member(request.user):
         raise PermissionDenied
     current = access.effective_consent(testimony)
-    if current is None or current.withdrawn:
+    if access.consent_missing_or_withdrawn(current):
         messages.error(request, "Consent was withdrawn: it cannot be changed, only given anew.")
         return redirect(reverse("wagtailadmin_pages:edit", args=[testimony.pk]))
     form = ConsentChangeForm(

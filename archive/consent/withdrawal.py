@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import COMMENTS_RELATION_NAME, PageLogEntry, WorkflowState
 
+from archive import access
 from archive.consent.compaction import compact_after_purge
 from archive.consent.services import consent_withdraw
 from archive.errors import ConsentError
@@ -41,7 +42,7 @@ def testimony_withdraw(
 def testimony_purge(*, testimony: TestimonyPage, by: Any = None) -> TestimonyPage:
     """Delete everything of a withdrawn testimony but a tombstone with its consent history."""
     testimony = TestimonyPage.objects.get(pk=testimony.pk)
-    if not testimony.consent.withdrawn:
+    if not access.consent_missing_or_withdrawn(access.effective_consent(testimony)):
         raise ConsentError("Only a withdrawn testimony can be purged: withdraw its consent first.")
     if testimony.purged_at is not None:
         raise ConsentError(f"This testimony was already purged on {testimony.purged_at:%Y-%m-%d}.")

@@ -27,7 +27,7 @@ class ArchiveIndexPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["testimonies"] = (
-            access.visible_testimonies(request.user)
+            access.visible_testimonies(request.user, TestimonyPage.objects.all())
             .child_of(self)
             .select_related("storyteller")
             .order_by("-first_published_at")
@@ -131,13 +131,12 @@ class TestimonyPage(Page):
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from archive import access
-        from archive.audit import audit_view
-        from archive.models.audit import AuditAction
 
+        # The before_serve_page hook (archive.testimonies.serving) refuses and
+        # audits; this guard stays for any path that serves the page directly.
         # 404, not 403: a restricted testimony must not even be known to exist.
         if not access.can_view(request.user, self, access.Part.PAGE):
             raise Http404
-        audit_view(user=request.user, testimony=self, action=AuditAction.VIEW_PAGE)
         return super().serve(request, *args, **kwargs)
 
     def permissions_for_user(self, user: Any) -> Any:
@@ -158,42 +157,6 @@ class TestimonyPage(Page):
         if not access.can_preview(request.user, self):
             raise Http404
         return super().serve_preview(request, mode_name)
-
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from archive import access
-        from archive.testimonies.signing import media_url
-        from archive.transcripts.public import (
-            TRANSCRIPT_FORMATS,
-            public_segments,
-            public_translation_segments,
-        )
-
-        context = super().get_context(request, *args, **kwargs)
-        media = self.primary_media
-        part = access.Part.VIDEO if media and media.has_video else access.Part.AUDIO
-        if media and media.web and access.can_view(request.user, self, part):
-            context["media"] = media
-            context["media_url"] = media_url(media, request.user)
-        show_transcript = access.can_view(request.user, self, access.Part.TRANSCRIPT)
-        context["segments"] = public_segments(self) if show_transcript else []
-        transcript = self.current_transcript
-        context["translation_segments"] = (
-            public_translation_segments(transcript) if show_transcript and transcript else []
-        )
-        context["transcript"] = self.current_transcript if show_transcript else None
-        context["download_formats"] = list(TRANSCRIPT_FORMATS) if show_transcript else []
-        context["storyteller_name"] = access.display_name(request.user, self)
-        context["start_at"] = _start_seconds(request)
-        return context
-
-
-def _start_seconds(request: HttpRequest) -> float:
-    raw = request.GET.get("t", "")
-    try:
-        value = float(raw)
-    except ValueError:
-        return 0.0
-    return value if 0 <= value < 10**7 else 0.0
 
 
 class ThemeStatus(models.TextChoices):

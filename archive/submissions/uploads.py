@@ -52,6 +52,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archive import access
 from archive.errors import ArchiveError, IngestError
 from archive.models import ConsentRecord, Invitation, Transcript, Upload
 from archive.models.submissions import UploadStatus
@@ -119,7 +120,7 @@ def rate_limit(invitation: Invitation) -> None:
 def upload_create(*, invitation: Invitation, filename: str, size: int, sha256: str) -> Upload:
     """Start an upload under the invitation's consent. Raises UploadError."""
     consent = invitation_consent(invitation)
-    if consent is None or consent.withdrawn:
+    if access.consent_missing_or_withdrawn(consent):
         raise UploadError(_("Consent must be given before a recording is sent."), status=403)
     if not isinstance(filename, str) or not filename.strip() or len(filename) > 255:
         raise UploadError(_("The file needs a name of at most 255 characters."))
@@ -310,7 +311,7 @@ def _ingest(upload: Upload, path: Path) -> Transcript:
     """
     record = ConsentRecord.objects.select_related("storyteller").get(pk=upload.consent_id)
     current = record.current
-    if current is None or current.withdrawn:
+    if access.consent_missing_or_withdrawn(current):
         raise IngestError(_("Consent was withdrawn; the recording was not kept."))
     storyteller = record.storyteller
     invitation = upload.invitation

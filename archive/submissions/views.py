@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from archive import access
 from archive.consent.services import ConsentTerms, consent_record_create, consent_withdraw
 from archive.consent.withdrawal import testimony_withdraw
 from archive.errors import ConsentError
@@ -239,7 +240,7 @@ def start(request: HttpRequest, invitation: Invitation, token: str) -> HttpRespo
         {
             "invitation": invitation,
             "token": token,
-            "consent_given": consent is not None and not consent.withdrawn,
+            "consent_given": not access.consent_missing_or_withdrawn(consent),
             "first_step": _step_url(token, STEPS[0]),
         },
     )
@@ -578,7 +579,7 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
                 status=404,
             )
     with translation.override(found.invitation.language):
-        if found.consent.withdrawn:
+        if access.consent_missing_or_withdrawn(found.consent.current):
             return render(request, "archive/submit/withdrawn.html", {"already": True})
         if request.method == "POST":
             if request.POST.get("confirm") != "yes":

@@ -14,7 +14,11 @@ class LatestTestimonyFeed(Feed):
     description = "Testimony newly published in the archive, as its storytellers consented."
 
     def items(self) -> list[TestimonyPage]:
-        return list(access.visible_testimonies(None).order_by("-first_published_at")[:20])
+        return list(
+            access.visible_testimonies(None, TestimonyPage.objects.all()).order_by(
+                "-first_published_at"
+            )[:20]
+        )
 
     def item_title(self, item: TestimonyPage) -> str:
         return item.title

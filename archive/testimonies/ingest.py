@@ -19,6 +19,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
 
+from archive import access
 from archive.consent.services import ConsentTerms, consent_record_create
 from archive.errors import ConsentError, IngestError
 from archive.models import (
@@ -138,7 +139,7 @@ def safe_display_name(filename: str) -> str:
 def _validate(details: TestimonyDetails, consent: ConsentTerms | ConsentRecord) -> None:
     if isinstance(consent, ConsentRecord):
         current = consent.current
-        if current is None or current.withdrawn:
+        if access.consent_missing_or_withdrawn(current):
             raise IngestError("The consent on record was withdrawn: the recording was not kept.")
         consent = ConsentTerms.of(current)
     if not details.title.strip():

@@ -23,7 +23,7 @@ from archive.transcripts.coverage import coverage_flag_check
 @require_admin_access
 @require_POST
 def flag_check(request: HttpRequest, transcript_id: int, flag_id: int) -> HttpResponse:
-    if access.role_of(request.user) not in (access.Role.EDITOR, access.Role.ADMINISTRATOR):
+    if not access.is_editor_or_administrator(request.user):
         raise PermissionDenied
     try:
         flag = coverage_flag_check(flag_id=flag_id, transcript_id=transcript_id, by=request.user)

@@ -282,7 +282,11 @@ def test_narrowing_after_an_unverified_widening_still_waits_for_verification(
     TestimonyPage.objects.filter(pk=testimony.pk).update(live=True)
     page = TestimonyPage.objects.get(pk=testimony.pk)
     assert not access.can_view(None, page, access.Part.PAGE)
-    assert not access.visible_testimonies(None).filter(pk=page.pk).exists()
+    assert (
+        not access.visible_testimonies(None, TestimonyPage.objects.all())
+        .filter(pk=page.pk)
+        .exists()
+    )
 
 
 def test_sealing_a_live_testimony_unpublishes_it(make_testimony, editor):
