@@ -220,20 +220,6 @@ def publish_blocker(testimony: TestimonyPage) -> str | None:
     return None
 
 
-def consent_blocker(testimony: TestimonyPage) -> str | None:
-    """Why nothing may be done with this testimony's media or consent now, or None.
-
-    Missing or withdrawn consent stops ingest, uploads and every change: the
-    one rule for "consent is not in force", asked by every service.
-    """
-    consent = effective_consent(testimony)
-    if consent is None:
-        return "it has no consent on record"
-    if consent.withdrawn:
-        return "its consent was withdrawn"
-    return None
-
-
 class ConsentChange(StrEnum):
     SAME = "same"
     NARROWS = "narrows"

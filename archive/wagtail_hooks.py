@@ -20,7 +20,7 @@ from archive.consent.admin_views import change_consent, withdraw_testimony
 from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy.admin_views import personal_information_button, register_privacy_urls
-from archive.submissions import views as submission_views
+from archive.submissions import staff_views
 from archive.testimonies.admin_access import content_guard, dark_content_reason
 from archive.testimonies.publishing import pending_coverage_check, pending_pii_check
 from archive.testimonies.serving import testimony_page_guard
@@ -101,7 +101,7 @@ def register_archive_admin_urls() -> list:
             withdraw_testimony,
             name="archive_withdraw_testimony",
         ),
-        path("invitations/", submission_views.invitations_admin, name="archive_invitations"),
+        path("invitations/", staff_views.invitations_admin, name="archive_invitations"),
         path(
             "testimony/<int:page_id>/consent/",
             change_consent,

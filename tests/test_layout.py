@@ -210,6 +210,7 @@ def test_the_task_queue_app_imports_no_archive_module() -> None:
 
 
 def test_access_policy_does_not_import_the_page_models() -> None:
-    assert not {"archive.models.testimony", "archive.models.collections"} & import_graph()[
-        "archive.access"
-    ]
+    assert (
+        not {"archive.models.testimony", "archive.models.collections"}
+        & import_graph()["archive.access"]
+    )

@@ -30,9 +30,3 @@ def has_verified_email(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return EmailAddress.objects.filter(user=user, verified=True).exists()
-
-
-def require_verified_email(user: Any) -> None:
-    """Raise EmailNotVerified (with a message a person can act on) unless the email is verified."""
-    if not has_verified_email(user):
-        raise EmailNotVerified(str(VERIFY_FIRST))

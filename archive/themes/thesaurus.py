@@ -1269,13 +1269,3 @@ THESAURUS: tuple[ThemeSeed, ...] = (
         ),
     ),
 )
-
-
-def by_slug() -> dict[str, ThemeSeed]:
-    """Every seed theme keyed by its slug."""
-    return {theme.slug: theme for theme in THESAURUS}
-
-
-def children_of(slug: str | None) -> tuple[ThemeSeed, ...]:
-    """The themes whose parent is ``slug`` (``None`` gives the top-level groups)."""
-    return tuple(theme for theme in THESAURUS if theme.parent == slug)

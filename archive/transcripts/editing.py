@@ -99,6 +99,34 @@ def _record(
     )
 
 
+def _save_and_record(
+    *,
+    transcript: Transcript,
+    segment: Segment,
+    action: EditAction,
+    before: dict[str, Any],
+    by: User,
+    after_save: Callable[[], None] | None = None,
+) -> None:
+    """The tail of every one-segment edit: mark it a person's, save it, log before and after.
+
+    ``after_save`` runs between the save and the log (the text edit saves the
+    redactions it moved there), so the logged "after" is what was stored.
+    """
+    _mark(segment, by)
+    segment.save()
+    if after_save is not None:
+        after_save()
+    _record(
+        transcript=transcript,
+        segment=segment,
+        action=action,
+        before=before,
+        after=_snapshot(segment),
+        by=by,
+    )
+
+
 def _neighbours(segment: Segment) -> tuple[Segment | None, Segment | None]:
     siblings = Segment.objects.filter(transcript_id=segment.transcript_id)
     previous = siblings.filter(index__lt=segment.index).order_by("-index").first()
@@ -169,16 +197,13 @@ def segment_edit_text(*, segment: Segment, text: str, by: User) -> Segment:
     # Word timings belong to the machine's words; stale ones would mislead
     # the player's highlighting and the redaction timing.
     segment.words = []
-    _mark(segment, by)
-    segment.save()
-    save_redactions()
-    _record(
+    _save_and_record(
         transcript=transcript,
         segment=segment,
         action=EditAction.TEXT,
         before=before,
-        after=_snapshot(segment),
         by=by,
+        after_save=save_redactions,
     )
     return segment
 
@@ -230,15 +255,8 @@ def segment_edit_times(*, segment: Segment, start: float, end: float, by: User) 
     before = _snapshot(segment)
     segment.start, segment.end = start, end
     segment.words = [w for w in segment.words if start <= w["start"] and w["end"] <= end]
-    _mark(segment, by)
-    segment.save()
-    _record(
-        transcript=transcript,
-        segment=segment,
-        action=EditAction.TIMES,
-        before=before,
-        after=_snapshot(segment),
-        by=by,
+    _save_and_record(
+        transcript=transcript, segment=segment, action=EditAction.TIMES, before=before, by=by
     )
     return segment
 
@@ -254,15 +272,8 @@ def segment_edit_speaker(*, segment: Segment, speaker: str, by: User) -> Segment
         return segment
     before = _snapshot(segment)
     segment.speaker = speaker
-    _mark(segment, by)
-    segment.save()
-    _record(
-        transcript=transcript,
-        segment=segment,
-        action=EditAction.SPEAKER,
-        before=before,
-        after=_snapshot(segment),
-        by=by,
+    _save_and_record(
+        transcript=transcript, segment=segment, action=EditAction.SPEAKER, before=before, by=by
     )
     return segment
 

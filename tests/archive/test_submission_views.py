@@ -402,7 +402,7 @@ def _admin_urlconf():
     from django.urls import path
     from wagtail.admin.auth import require_admin_access
 
-    from archive.submissions import views as submission_views
+    from archive.submissions import staff_views as submission_views
     from config.urls import urlpatterns as site
 
     # The same wrapping Wagtail gives a view registered with register_admin_urls.

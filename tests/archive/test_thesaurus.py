@@ -6,7 +6,18 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from archive.themes.thesaurus import THESAURUS, ThemeSeed, by_slug, children_of
+from archive.themes.thesaurus import THESAURUS, ThemeSeed
+
+
+def by_slug() -> dict[str, ThemeSeed]:
+    """Every seed theme keyed by its slug."""
+    return {theme.slug: theme for theme in THESAURUS}
+
+
+def children_of(slug: str | None) -> tuple[ThemeSeed, ...]:
+    """The themes whose parent is ``slug`` (``None`` gives the top-level groups)."""
+    return tuple(theme for theme in THESAURUS if theme.parent == slug)
+
 
 GROUPS = {
     "enforcement-pipeline": [
