@@ -70,7 +70,10 @@ def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
     if refused := content_guard(request, testimony, what=f"Transcript editor ({transcript.pk})"):
         return refused
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
-    playable = bool(media.web) and access.can_view(request.user, testimony, part)
+    playable = bool(media.web) and (
+        access.can_view(request.user, testimony, part)
+        or access.can_review_media(request.user, testimony, part)
+    )
     edits = transcript.edits.select_related("author", "segment").order_by("-created_at", "-pk")
     return TemplateResponse(
         request,

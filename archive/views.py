@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.views.decorators.http import require_safe
 
 from archive import access
-from archive.audit import audit_view
+from archive.audit import audit_event, audit_view
 from archive.models import AuditAction, MediaAsset, TestimonyPage
 from archive.ranged import ranged_file_response
 from archive.signing import MediaLinkError, check_media_link
@@ -25,7 +25,9 @@ def media_web(request: HttpRequest, key: UUID) -> HttpResponse:
         raise Http404
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
     # The policy first: a restricted recording is "not found", whatever the link.
-    if not access.can_view(request.user, media.testimony, part):
+    # Staff reviewing in the admin hear unpublished testimony the policy opens to them.
+    on_site = access.can_view(request.user, media.testimony, part)
+    if not on_site and not access.can_review_media(request.user, media.testimony, part):
         raise Http404
     try:
         check_media_link(media, request.user, request.GET.get("s", ""))
@@ -36,7 +38,16 @@ def media_web(request: HttpRequest, key: UUID) -> HttpResponse:
     range_header = request.headers.get("Range", "")
     if not range_header or range_header.startswith("bytes=0-"):
         # Players fetch many ranges; one log line per playback start is enough.
-        audit_view(user=request.user, testimony=media.testimony, action=AuditAction.PLAY_MEDIA)
+        if on_site:
+            audit_view(user=request.user, testimony=media.testimony, action=AuditAction.PLAY_MEDIA)
+        else:
+            # Review playback of what the public cannot hear is always written down.
+            audit_event(
+                user=request.user,
+                testimony=media.testimony,
+                action=AuditAction.PLAY_MEDIA,
+                detail="Played for review in the admin",
+            )
     response = _file_response(request, media)
     # Restricted or not, a recording must not sit in shared caches.
     response["Cache-Control"] = "private, no-store"

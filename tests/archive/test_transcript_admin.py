@@ -214,3 +214,44 @@ def test_header_button_and_menu_item_are_for_editors_only(
     assert menu.is_shown(request)
     request.user = visitor
     assert not menu.is_shown(request)
+
+
+def test_editor_hears_an_unpublished_testimony_through_a_signed_audited_link(
+    client, editor, make_testimony
+) -> None:
+    from archive.models import AuditAction, AuditLogEntry
+
+    draft = make_testimony("CanaryDraft", publish=False)
+    client.force_login(editor)
+
+    html = client.get(edit_url(draft.current_transcript)).content.decode()
+
+    assert "cannot be played here" not in html
+    src = html.split('id="editor-player" controls preload="metadata" src="', 1)[1].split('"')[0]
+    src = src.replace("&amp;", "&")
+    assert "?s=" in src
+    response = client.get(src)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
+    played = AuditLogEntry.objects.filter(
+        testimony_id=draft.pk, action=AuditAction.PLAY_MEDIA, username="maria"
+    )
+    assert played.count() == 1
+    # The link is the editor's own: anyone else, or no signature, is refused.
+    client.logout()
+    assert client.get(src).status_code == 404
+    client.force_login(editor)
+    assert client.get(src.split("?")[0]).status_code == 403
+
+
+def test_review_playback_still_follows_the_consent(client, editor, make_testimony) -> None:
+    draft = make_testimony("CanaryNoAudio", publish=False, show_audio=False)
+    client.force_login(editor)
+
+    html = client.get(edit_url(draft.current_transcript)).content.decode()
+
+    assert "cannot be played here" in html
+    media = draft.media_assets.get()
+    from archive.signing import media_url
+
+    assert client.get(media_url(media, editor)).status_code == 404
