@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from archive import access
 from archive import collections as services
-from archive.citations import cite_moment, moment_permalink
+from archive.citations import cite_moment, moment_permalink, moment_t
 from archive.iiif import collection_manifest
 from archive.models import Clip, CollectionPage, CollectionVisibility, TestimonyPage
 from archive.packets import PacketError, packet_html, packet_pdf
@@ -276,9 +276,10 @@ def collection_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("collection-detail", pk=copy.pk)
 
 
-def _seconds(raw: str) -> int:
+def _seconds(raw: str) -> float:
+    """Seconds from ``?t=``, to the hundredth (a segment may start at 23.42)."""
     try:
-        value = int(float(raw))
+        value = round(float(raw), 2)
     except ValueError:
         return 0
     return value if 0 <= value < 10**7 else 0
@@ -291,12 +292,16 @@ def moment_permalink_view(request: HttpRequest, testimony_id: int) -> HttpRespon
     if testimony is None or not access.can_view(request.user, testimony, access.Part.PAGE):
         raise Http404
     seconds = _seconds(request.GET.get("t", "0"))
-    return HttpResponseRedirect(f"{testimony.site_path}?t={seconds}")
+    return HttpResponseRedirect(f"{testimony.site_path}?t={moment_t(seconds)}")
 
 
 @require_safe
 def moment_cite_view(request: HttpRequest, testimony_id: int) -> HttpResponse:
-    """CSL-JSON for `/t/<id>?t=SECONDS`, for reference managers."""
+    """CSL-JSON for `/t/<id>?t=SECONDS`, for reference managers.
+
+    With ``all=1``, the Chicago and APA text too: "Cite this" on the testimony
+    page asks for the moment the player is at, so the formatting stays here.
+    """
     testimony = TestimonyPage.objects.filter(pk=testimony_id).first()
     if testimony is None or not access.can_view(request.user, testimony, access.Part.PAGE):
         raise Http404
@@ -307,6 +312,11 @@ def moment_cite_view(request: HttpRequest, testimony_id: int) -> HttpResponse:
         start=seconds,
         url=request.build_absolute_uri(moment_permalink(testimony, seconds)),
     )
+    if request.GET.get("all") == "1":
+        return JsonResponse(
+            {"chicago": citation.chicago, "apa": citation.apa, "csl": citation.csl},
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
     return HttpResponse(
         json.dumps([citation.csl], ensure_ascii=False, indent=2),
         content_type="application/vnd.citationstyles.csl+json; charset=utf-8",

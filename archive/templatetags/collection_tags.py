@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from archive import access
 from archive.citations import cite_moment, moment_permalink
@@ -61,5 +62,7 @@ def moment_tools(context: dict[str, Any], testimony: TestimonyPage, start: float
         "start": f"{start:g}",
         "end": f"{min(duration, start + 30):g}",
         "citation": citation,
+        # "Cite this" follows the player: player.js asks this URL for the moment it is at.
+        "cite_url": reverse("moment-cite", args=[testimony.pk]) if citation else "",
         "csrf_token": context.get("csrf_token"),
     }

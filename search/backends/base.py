@@ -166,9 +166,11 @@ class Hit:
     @property
     def player_url(self) -> str:
         """The testimony page opened at this segment's second."""
+        from archive.citations import moment_t  # hundredths rounded up: the right line plays
+
         base, hash_mark, fragment = self.url.partition("#")
         separator = "&" if "?" in base else "?"
-        return f"{base}{separator}t={int(self.start)}{hash_mark}{fragment}"
+        return f"{base}{separator}t={moment_t(self.start)}{hash_mark}{fragment}"
 
 
 @dataclass(frozen=True)

@@ -359,7 +359,7 @@ class BackendContract:
         assert hit.start == 125.5
         assert hit.end == 137.5
         assert hit.url == "/testimonies/t1/"
-        assert hit.player_url == "/testimonies/t1/?t=125"
+        assert hit.player_url == "/testimonies/t1/?t=125.5"
         assert {"post", "bail"} <= marked_words(hit.snippet_html)
 
     def test_phrase_needs_its_words_in_order(self, backend) -> None:
