@@ -9,13 +9,14 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from archive import access, submission_views
 from archive.accounts.admin import offered_collections_menu_item, register_offered_collections_urls
-from archive.admin_access import content_guard, dark_content_reason
+from archive.admin_access import content_guard, dark_content_reason, shown_title
 from archive.admin_views import change_consent, withdraw_testimony
 from archive.collection_views import serve_collection_page
 from archive.coverage_admin import register_coverage_urls
@@ -188,6 +189,26 @@ class ResearcherApprovalViewSet(ModelViewSet):
     list_display = ["user", "requested_at", "approved_at", "valid_until", "revoked_at"]
 
 
+class TestimonyTitleColumn(Column):
+    """The testimony's title, as archive.admin_access lets this administrator read it now.
+
+    Sealed and withdrawn testimony shows as "Restricted testimony N" until
+    a reason has been given for it, as in every other admin listing.
+    """
+
+    def get_cell_context_data(self, instance: AuditLogEntry, parent_context: dict) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        testimony = TestimonyPage.objects.filter(pk=instance.testimony_id).first()
+        request = parent_context.get("request")
+        if testimony is None:
+            context["value"] = f"Deleted testimony {instance.testimony_id}"
+        elif request is None:
+            context["value"] = f"Restricted testimony {instance.testimony_id}"
+        else:
+            context["value"] = shown_title(request, testimony)
+        return context
+
+
 class AuditLogViewSet(ModelViewSet):
     """Views of researcher- and staff-level material, for administrators to read and export."""
 
@@ -195,7 +216,14 @@ class AuditLogViewSet(ModelViewSet):
     icon = "history"
     menu_label = "Audit log"
     add_to_admin_menu = True
-    list_display = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
+    list_display = [
+        "created_at",
+        "username",
+        "action",
+        TestimonyTitleColumn("testimony", label="Testimony", accessor="testimony_id"),
+        "access_level",
+        "detail",
+    ]
     list_filter = ["action", "access_level"]
     list_export = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
     form_fields = ["detail"]
