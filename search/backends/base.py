@@ -41,7 +41,7 @@ __all__ = [
 ACCESS_LEVELS = frozenset({"public", "researchers", "staff"})
 FACET_FIELDS = ("theme", "language", "place", "decade", "media_type")
 MAX_LIMIT = 100
-MAX_PER_GROUP = 10
+MAX_PER_GROUP = 50  # "Show all N moments" of one testimony (search.selectors.ALL_MOMENTS)
 # Grouping ranks testimonies by their best segment among at most this many
 # best-ranked segments: enough for any page a person reads, and it bounds the
 # work a very common word costs.
