@@ -30,6 +30,7 @@ from archive.citations import cite_moment, moment_permalink, moment_t
 from archive.iiif import collection_manifest
 from archive.models import Clip, CollectionPage, CollectionVisibility, TestimonyPage
 from archive.packets import PacketError, packet_html, packet_pdf
+from archive.views import not_found
 
 
 def _collection(request: HttpRequest, pk: int | None, share_key: UUID | None) -> CollectionPage:
@@ -290,7 +291,7 @@ def moment_permalink_view(request: HttpRequest, testimony_id: int) -> HttpRespon
     """`/t/<id>?t=SECONDS`: the testimony page at that second, if the asker may see it."""
     testimony = TestimonyPage.objects.filter(pk=testimony_id).first()
     if testimony is None or not access.can_view(request.user, testimony, access.Part.PAGE):
-        raise Http404
+        return not_found(request)
     seconds = _seconds(request.GET.get("t", "0"))
     return HttpResponseRedirect(f"{testimony.site_path}?t={moment_t(seconds)}")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from archive import access
@@ -90,3 +92,24 @@ def transcript_download(request: HttpRequest, testimony_id: int, fmt: str) -> Ht
     response["Content-Disposition"] = f'attachment; filename="testimony-{testimony.pk}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask every page for: the archive's icon, not a 404."""
+    path = finders.find("archive/favicon.ico")
+    if not path:
+        raise Http404
+    response = HttpResponse(Path(path).read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The site's own "not found" page, even while DEBUG would show Django's.
+
+    Views a visitor reaches by a link (moment permalinks, citations) answer
+    with this instead of raising Http404, so a mistyped or withdrawn link
+    never shows the URL configuration of a development server.
+    """
+    return render(request, "404.html", status=404)
