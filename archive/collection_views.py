@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -200,34 +201,40 @@ def clip_add_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(back)
     choice = request.POST.get("collection", "new")
     try:
-        if choice == "new":
-            if not services.can_clip(request.user, testimony):
-                # Checked first so a refused clip leaves no empty collection behind.
-                raise services.CollectionError(
-                    "The storyteller's consent does not allow this testimony in teaching "
-                    "collections."
-                )
-            collection = services.collection_create(
-                owner=request.user, title=request.POST.get("new_title", "")
-            )
-        else:
-            collection = CollectionPage.objects.filter(pk=choice, owner=request.user).first()
-            if collection is None:
-                raise services.CollectionError("Choose one of your collections.")
-        services.clip_add(
-            collection=collection,
-            user=request.user,
-            testimony=testimony,
-            start=request.POST.get("start"),
-            end=request.POST.get("end"),
-            title=request.POST.get("title", ""),
-            note=request.POST.get("note", ""),
-        )
+        with transaction.atomic():  # a refused clip leaves no new, empty collection
+            collection = _add_clip(request, testimony, choice)
     except services.CollectionError as e:
         messages.error(request, str(e))
         return HttpResponseRedirect(back)
     messages.success(request, f"Added to “{collection.title}”.")
     return redirect("collection-detail", pk=collection.pk)
+
+
+def _add_clip(request: HttpRequest, testimony: TestimonyPage, choice: str) -> CollectionPage:
+    """The clip the form describes, in the chosen (or a new) collection. Raises CollectionError."""
+    if choice == "new":
+        if not services.can_clip(request.user, testimony):
+            # Checked first so a refused clip leaves no empty collection behind.
+            raise services.CollectionError(
+                "The storyteller's consent does not allow this testimony in teaching collections."
+            )
+        collection = services.collection_create(
+            owner=request.user, title=request.POST.get("new_title", "")
+        )
+    else:
+        collection = CollectionPage.objects.filter(pk=choice, owner=request.user).first()
+        if collection is None:
+            raise services.CollectionError("Choose one of your collections.")
+    services.clip_add(
+        collection=collection,
+        user=request.user,
+        testimony=testimony,
+        start=request.POST.get("start"),
+        end=request.POST.get("end"),
+        title=request.POST.get("title", ""),
+        note=request.POST.get("note", ""),
+    )
+    return collection
 
 
 @login_required
