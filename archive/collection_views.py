@@ -154,15 +154,43 @@ def collection_iiif(
     request: HttpRequest, pk: int | None = None, share_key: UUID | None = None
 ) -> HttpResponse:
     collection = _collection(request, pk, share_key)
+
+    def clip_media(clip: Clip) -> str:
+        # A link that does not expire: each fetch asks the policy and gets a fresh signed URL.
+        if share_key is not None:
+            return reverse("collection-shared-clip-media", args=[share_key, clip.pk])
+        return reverse("collection-clip-media", args=[collection.pk, clip.pk])
+
     manifest = collection_manifest(
         collection=collection,
         viewer=request.user,
         manifest_url=request.build_absolute_uri(request.path),
         absolute=request.build_absolute_uri,
+        clip_media=clip_media,
     )
     response = JsonResponse(manifest, content_type="application/ld+json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def collection_clip_media(
+    request: HttpRequest, clip_id: int, pk: int | None = None, share_key: UUID | None = None
+) -> HttpResponse:
+    """The clip's recording for a IIIF viewer: a fresh signed media URL, as the policy allows now.
+
+    Manifests outlive the six-hour media links; this address does not expire,
+    and a withdrawal or narrowed consent stops it at once.
+    """
+    collection = _collection(request, pk, share_key)
+    clip = get_object_or_404(Clip, pk=clip_id, collection=collection)
+    view = services.clip_view(clip, request.user)
+    if not view.available or not view.media_url:
+        raise Http404
+    response = HttpResponseRedirect(view.media_url)
+    response["Cache-Control"] = "private, no-store"
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
