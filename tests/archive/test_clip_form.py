@@ -57,3 +57,24 @@ def test_move_up_and_down_only_where_a_clip_can_move(make_testimony, educator):
     clips = html.split('<li class="clip')[1:]
     assert ["move-up" in clip for clip in clips] == [False, True, True]
     assert ["move-down" in clip for clip in clips] == [True, True, False]
+
+
+def test_a_refused_clip_from_search_is_explained_on_the_search_page(make_testimony, educator):
+    testimony = make_testimony("Foxglove", allow_teaching=False)
+    client = Client()
+    client.force_login(educator)
+
+    response = client.post(
+        "/collections/add/",
+        {
+            "testimony": testimony.pk,
+            "collection": "new",
+            "start": "0",
+            "end": "1",
+            "next": "/search/?q=Foxglove",
+        },
+        follow=True,
+    )
+
+    assert response.request["PATH_INFO"] == "/search/"
+    assert "does not allow this testimony in teaching" in response.content.decode()
