@@ -363,6 +363,22 @@ def admin_access(user: User | None, testimony: TestimonyPage) -> AdminAccess:
     return AdminAccess.REASON_REQUIRED if role is Role.ADMINISTRATOR else AdminAccess.REFUSED
 
 
+def can_review_media(user: User | None, testimony: TestimonyPage, part: Part) -> bool:
+    """May staff hear (or see) `part` of `testimony` in the admin, to review it before it is live?
+
+    Editors must hear what they review before it goes live. The rule is the
+    site's (decide) with "not published yet" lifted, for staff the admin opens
+    the testimony to: consent must allow the part, and withdrawn, sealed,
+    embargoed, unverified-widening and purged testimony stays silent.
+    """
+    part = Part(part)
+    if part not in (Part.AUDIO, Part.VIDEO) or testimony.purged_at is not None:
+        return False
+    if admin_access(user, testimony) is not AdminAccess.ALLOWED:
+        return False
+    return decide(role_of(user), effective_consent(testimony), part, live=True)
+
+
 def needs_admin_audit(testimony: TestimonyPage) -> bool:
     """Is every admin view of this testimony's content written to the audit log?"""
     consent = effective_consent(testimony)

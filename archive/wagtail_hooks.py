@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -21,7 +22,7 @@ from archive.errors import ReviewPending
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy.admin_views import personal_information_button, register_privacy_urls
 from archive.submissions import staff_views
-from archive.testimonies.admin_access import content_guard, dark_content_reason
+from archive.testimonies.admin_access import content_guard, dark_content_reason, shown_title
 from archive.testimonies.publishing import pending_coverage_check, pending_pii_check
 from archive.testimonies.serving import testimony_page_guard
 from archive.transcripts.admin_views import (
@@ -199,6 +200,26 @@ class ResearcherApprovalViewSet(ModelViewSet):
     list_display = ["user", "requested_at", "approved_at", "valid_until", "revoked_at"]
 
 
+class TestimonyTitleColumn(Column):
+    """The testimony's title, as archive.testimonies.admin_access lets this administrator read it now.
+
+    Sealed and withdrawn testimony shows as "Restricted testimony N" until
+    a reason has been given for it, as in every other admin listing.
+    """
+
+    def get_cell_context_data(self, instance: AuditLogEntry, parent_context: dict) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        testimony = TestimonyPage.objects.filter(pk=instance.testimony_id).first()
+        request = parent_context.get("request")
+        if testimony is None:
+            context["value"] = f"Deleted testimony {instance.testimony_id}"
+        elif request is None:
+            context["value"] = f"Restricted testimony {instance.testimony_id}"
+        else:
+            context["value"] = shown_title(request, testimony)
+        return context
+
+
 class AuditLogViewSet(ModelViewSet):
     """Views of researcher- and staff-level material, for administrators to read and export."""
 
@@ -206,7 +227,14 @@ class AuditLogViewSet(ModelViewSet):
     icon = "history"
     menu_label = "Audit log"
     add_to_admin_menu = True
-    list_display = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
+    list_display = [
+        "created_at",
+        "username",
+        "action",
+        TestimonyTitleColumn("testimony", label="Testimony", accessor="testimony_id"),
+        "access_level",
+        "detail",
+    ]
     list_filter = ["action", "access_level"]
     list_export = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
     form_fields = ["detail"]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("search/", search_views.search_page, name="search"),
     path("api/", include("search.api_urls")),
     path("media/<uuid:key>/", archive_views.media_web, name="media-web"),
+    path("favicon.ico", archive_views.favicon, name="favicon"),
     path(
         "transcripts/<int:testimony_id>.<str:fmt>",
         archive_views.transcript_download,

@@ -127,6 +127,16 @@ class Query:
         return tuple(dict.fromkeys(fold(place) for place in self.places))
 
     @property
+    def place_needles(self) -> tuple[str, ...]:
+        """What a place filter looks for inside a stored place, in whole words.
+
+        ``place:"New York"`` matches "New York", "Queens, New York" and "New
+        York City": backends pad the stored key with spaces, read its commas
+        as spaces, and look for these (the keys, padded the same way).
+        """
+        return tuple(f" {key.replace(',', ' ')} " for key in self.place_keys)
+
+    @property
     def is_empty(self) -> bool:
         """Nothing positive to match and no filter: such a query would return everything."""
         return not self.has_text and not self.has_filters

@@ -14,6 +14,14 @@ from search.query import Query, parse_query
 PAGE_SIZE = 20
 GROUP_PAGE_SIZE = 10
 BEST_MOMENTS = 3
+# "Show all N moments" of one testimony: as many as a group may hold.
+ALL_MOMENTS = 50
+# Function words a misspelling is never "corrected" to: "ice hold" is not "i had".
+_NOT_SUGGESTED = frozenset(
+    "a an and are as at be but by de del did do el en es for from had has have he her his i"
+    " in is it la las lo los me mi my no of on or our she so that the their them they this to"
+    " un una was we were what when who with y yo you".split()
+)
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 MEDIA_NAMES = {"audio": "Audio", "video": "Video"}
 
@@ -82,11 +90,13 @@ def search_testimonies(
     filters: Filters = NO_FILTERS,
     page: int = 1,
     page_size: int = GROUP_PAGE_SIZE,
+    per_group: int = BEST_MOMENTS,
 ) -> SearchResults:
     """A page of testimonies `user` may see, each with its best moments.
 
-    When nothing matches, offers spellings of the words that the asker could
-    find (``suggestions``). Raises QueryError for unusable text, SearchUnavailable.
+    When nothing matches (no moment, no testimony), offers spellings of the
+    words that the asker could find (``suggestions``). Raises QueryError for
+    unusable text, SearchUnavailable.
     """
     query = filters.query(text)
     levels = access.access_levels(user)
@@ -96,17 +106,40 @@ def search_testimonies(
         access_levels=levels,
         limit=page_size,
         offset=(max(1, page) - 1) * page_size,
-        per_group=BEST_MOMENTS,
+        per_group=per_group,
     )
-    if results.total or not query.terms:
+    if results.total or results.total_groups or not query.terms:
         return results
     suggestions = []
     for term in query.terms:
-        spelled = backend.suggest(term, access_levels=levels)
+        spelled = [
+            word
+            for word in backend.suggest(term, access_levels=levels)
+            if _plausible_spelling(term, word)
+        ]
         suggestions.append(spelled[0] if spelled else term)
     if suggestions == list(query.terms):
         return results
     return replace(results, suggestions=(" ".join(suggestions),))
+
+
+def _plausible_spelling(typed: str, word: str) -> bool:
+    """Would a person who typed `typed` likely have meant `word`?
+
+    Never a function word, never a word much shorter, and for short words
+    one slip at most (a swap counts as one): "hold" is not a misspelt "had".
+    """
+    from rapidfuzz.distance import OSA
+
+    if word.casefold() in _NOT_SUGGESTED or len(word) < 3 or len(word) < len(typed) - 1:
+        return False
+    return len(typed) > 4 or OSA.distance(typed.casefold(), word.casefold()) <= 1
+
+
+def unknown_themes(query: Query) -> list[str]:
+    """The theme filters of `query` that name no theme in the thesaurus, to tell the asker."""
+    known = set(Theme.objects.filter(slug__in=query.themes).values_list("slug", flat=True))
+    return [slug for slug in query.themes if slug not in known]
 
 
 def facet_options(results: SearchResults) -> dict[str, list[FacetOption]]:

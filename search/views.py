@@ -8,7 +8,15 @@ from django.views.decorators.http import require_safe
 
 from search.backends.base import SearchUnavailable
 from search.query import QueryError
-from search.selectors import GROUP_PAGE_SIZE, Filters, facet_options, search_testimonies
+from search.selectors import (
+    ALL_MOMENTS,
+    BEST_MOMENTS,
+    GROUP_PAGE_SIZE,
+    Filters,
+    facet_options,
+    search_testimonies,
+    unknown_themes,
+)
 
 UNAVAILABLE = "Search is unavailable right now. Please try again in a minute."
 
@@ -48,8 +56,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if text.strip() or filters:
         page = page_number(request.GET)
+        expanded = _expanded(request.GET)
         try:
-            results = search_testimonies(text=text, user=request.user, filters=filters, page=page)
+            results = search_testimonies(
+                text=text,
+                user=request.user,
+                filters=filters,
+                page=page,
+                per_group=ALL_MOMENTS if expanded else BEST_MOMENTS,
+            )
+            context["unknown_themes"] = unknown_themes(filters.query(text))
         except QueryError as e:
             context["error"] = str(e)
             status = 400
@@ -66,6 +82,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 previous_page=page - 1 if page > 1 else None,
                 next_page=page + 1 if page < pages else None,
                 base_query=_without_page(request.GET),
+                active_filters=_active_filters(request.GET),
+                expanded=expanded,
+                best_moments=BEST_MOMENTS,
             )
     return render(request, "search/search.html", context, status=status)
 
@@ -73,4 +92,32 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def _without_page(params: QueryDict) -> str:
     copy = params.copy()
     copy.pop("page", None)
+    copy.pop("moments", None)
     return copy.urlencode()
+
+
+def _expanded(params: QueryDict) -> int | None:
+    """The testimony whose every moment is shown ("Show all N moments"), if any."""
+    raw = params.get("moments", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+_FILTER_LABELS = {"theme": "Theme", "language": "Language", "place": "Place", "media": "Media",
+                  "year": "Year"}  # fmt: skip
+
+
+def _active_filters(params: QueryDict) -> list[dict[str, str]]:
+    """Each filter set from a facet, with the link that removes just that one."""
+    from archive.models import Theme
+
+    names = dict(Theme.objects.filter(slug__in=params.getlist("theme")).values_list("slug", "name"))
+    active = []
+    for field, label in _FILTER_LABELS.items():
+        for value in params.getlist(field):
+            rest = params.copy()
+            rest.setlist(field, [v for v in params.getlist(field) if v != value])
+            rest.pop("page", None)
+            rest.pop("moments", None)
+            shown = names.get(value, value) if field == "theme" else value
+            active.append({"label": label, "value": shown, "remove": rest.urlencode()})
+    return active

@@ -6,6 +6,7 @@ the pseudonym unless consent allows the real name.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,8 +27,19 @@ def timecode(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def moment_t(seconds: float | None) -> str:
+    """The ``?t=`` value for a moment: hundredths of a second, rounded up.
+
+    Whole seconds rounded down start a segment at 23.42 at 23, inside the line
+    before it; rounding up by under 10 ms always lands inside the segment.
+    """
+    hundredths = math.ceil(round(float(seconds or 0) * 100, 6))
+    whole, rest = divmod(max(hundredths, 0), 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") if rest else str(whole)
+
+
 def moment_permalink(testimony: TestimonyPage, seconds: float) -> str:
-    return f"{reverse('moment-permalink', args=[testimony.pk])}?t={int(seconds)}"
+    return f"{reverse('moment-permalink', args=[testimony.pk])}?t={moment_t(seconds)}"
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,10 @@ def cite_moment(
         f"{accessed.year})."
     )
     apa_date = f"{recorded.year}, {recorded:%B} {recorded.day}" if recorded else "n.d."
+    # "Rosa M." ends in its own full stop: APA wants "Rosa M. (2025", never "Rosa M.. (2025".
+    apa_name = name if name.endswith(".") else f"{name}."
     apa = (
-        f"{name}. ({apa_date}). {testimony.title} [Oral history testimony; {span}]. "
+        f"{apa_name} ({apa_date}). {testimony.title} [Oral history testimony; {span}]. "
         f"{ARCHIVE_NAME}. {url}"
     )
     csl: dict[str, Any] = {

@@ -2,8 +2,10 @@
 
 Built at request time for the asker from archive.collections.services.clip_views, so
 a clip withdrawn before the export is a placeholder canvas with no media, no
-title and no transcript. Media URLs are the short-lived signed ones the asker
-would get on the page; a viewer must re-fetch the manifest when they expire.
+title and no transcript. Each canvas is the clip alone (its duration is the
+clip's), painted with the clip's range of the recording (``#t=start,end``);
+the media link does not expire: it answers with a fresh signed URL, after
+asking the policy, each time a viewer fetches it.
 """
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ def collection_manifest(
     viewer: access.User | None,
     manifest_url: str,
     absolute: Callable[[str], str],
+    clip_media: Callable[[Any], str] | None = None,
 ) -> dict[str, Any]:
-    """The manifest as JSON-ready data. `absolute` turns a site path into a full URL."""
+    """The manifest as JSON-ready data. `absolute` turns a site path into a full URL.
+
+    `clip_media` gives a clip's lasting media path; without it the signed,
+    short-lived URL of the page is used.
+    """
     base = manifest_url.rsplit("/", 1)[0]
     canvases: list[dict[str, Any]] = []
     ranges: list[dict[str, Any]] = []
@@ -57,7 +64,9 @@ def collection_manifest(
             )
             continue
         media = clip.testimony.primary_media
-        duration = float(media.duration) if media and media.duration else clip.end
+        # The canvas is the clip: a viewer plays its range, never the whole recording.
+        duration = max(clip.end - clip.start, 0.001)
+        span = f"t={clip.start:g},{clip.end:g}"
         canvas: dict[str, Any] = {
             "id": canvas_id,
             "type": "Canvas",
@@ -76,12 +85,13 @@ def collection_manifest(
                             "type": "Annotation",
                             "motivation": "painting",
                             "body": {
-                                "id": absolute(view.media_url),
+                                "id": absolute(clip_media(clip) if clip_media else view.media_url)
+                                + f"#{span}",
                                 "type": "Video" if view.media_is_video else "Sound",
                                 "format": media.web_content_type,
                                 "duration": duration,
                             },
-                            "target": canvas_id,
+                            "target": f"{canvas_id}#t=0,{duration:g}",
                         }
                     ],
                 }
@@ -102,7 +112,7 @@ def collection_manifest(
                                 "format": "text/plain",
                                 "language": (clip.testimony.language_codes or ["en"])[0],
                             },
-                            "target": f"{canvas_id}#t={max(start, clip.start):g},{clip.end:g}",
+                            "target": f"{canvas_id}#t={max(start - clip.start, 0):g},{duration:g}",
                         }
                         for n, (start, text) in enumerate(view.excerpt, start=1)
                     ],
@@ -118,7 +128,7 @@ def collection_manifest(
                 "id": f"{base}/range/{view.position}",
                 "type": "Range",
                 "label": _lang(clip.title),
-                "items": [{"id": f"{canvas_id}#t={clip.start:g},{clip.end:g}", "type": "Canvas"}],
+                "items": [{"id": f"{canvas_id}#t=0,{duration:g}", "type": "Canvas"}],
             }
         )
     manifest: dict[str, Any] = {

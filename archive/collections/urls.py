@@ -20,6 +20,16 @@ urlpatterns = [
     path("collections/<int:pk>/packet/", views.collection_packet, name="collection-packet"),
     path("collections/<int:pk>/packet.pdf", views.collection_pdf, name="collection-pdf"),
     path("collections/<int:pk>/manifest.json", views.collection_iiif, name="collection-manifest"),
+    path(
+        "collections/<int:pk>/clips/<int:clip_id>/media",
+        views.collection_clip_media,
+        name="collection-clip-media",
+    ),
+    path(
+        "collections/shared/<uuid:share_key>/clips/<int:clip_id>/media",
+        views.collection_clip_media,
+        name="collection-shared-clip-media",
+    ),
     path("collections/<int:pk>/publish/", views.collection_publish_view, name="collection-publish"),
     path("collections/<int:pk>/copy/", views.collection_copy_view, name="collection-copy"),
     path("collections/<int:pk>/clips/<int:clip_id>/move/", views.clip_move_view, name="clip-move"),

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -26,10 +27,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from archive import access
 from archive.collections import services
-from archive.collections.citations import cite_moment, moment_permalink
+from archive.collections.citations import cite_moment, moment_permalink, moment_t
 from archive.collections.iiif import collection_manifest
 from archive.collections.packets import PacketError, packet_html, packet_pdf
 from archive.models import Clip, CollectionPage, CollectionVisibility, TestimonyPage
+from archive.testimonies.media_views import not_found
 
 
 def _collection(request: HttpRequest, pk: int | None, share_key: UUID | None) -> CollectionPage:
@@ -152,15 +154,43 @@ def collection_iiif(
     request: HttpRequest, pk: int | None = None, share_key: UUID | None = None
 ) -> HttpResponse:
     collection = _collection(request, pk, share_key)
+
+    def clip_media(clip: Clip) -> str:
+        # A link that does not expire: each fetch asks the policy and gets a fresh signed URL.
+        if share_key is not None:
+            return reverse("collection-shared-clip-media", args=[share_key, clip.pk])
+        return reverse("collection-clip-media", args=[collection.pk, clip.pk])
+
     manifest = collection_manifest(
         collection=collection,
         viewer=request.user,
         manifest_url=request.build_absolute_uri(request.path),
         absolute=request.build_absolute_uri,
+        clip_media=clip_media,
     )
     response = JsonResponse(manifest, content_type="application/ld+json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def collection_clip_media(
+    request: HttpRequest, clip_id: int, pk: int | None = None, share_key: UUID | None = None
+) -> HttpResponse:
+    """The clip's recording for a IIIF viewer: a fresh signed media URL, as the policy allows now.
+
+    Manifests outlive the six-hour media links; this address does not expire,
+    and a withdrawal or narrowed consent stops it at once.
+    """
+    collection = _collection(request, pk, share_key)
+    clip = get_object_or_404(Clip, pk=clip_id, collection=collection)
+    view = services.clip_view(clip, request.user)
+    if not view.available or not view.media_url:
+        raise Http404
+    response = HttpResponseRedirect(view.media_url)
+    response["Cache-Control"] = "private, no-store"
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -199,34 +229,40 @@ def clip_add_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(back)
     choice = request.POST.get("collection", "new")
     try:
-        if choice == "new":
-            if not services.can_clip(request.user, testimony):
-                # Checked first so a refused clip leaves no empty collection behind.
-                raise services.CollectionError(
-                    "The storyteller's consent does not allow this testimony in teaching "
-                    "collections."
-                )
-            collection = services.collection_create(
-                owner=request.user, title=request.POST.get("new_title", "")
-            )
-        else:
-            collection = CollectionPage.objects.filter(pk=choice, owner=request.user).first()
-            if collection is None:
-                raise services.CollectionError("Choose one of your collections.")
-        services.clip_add(
-            collection=collection,
-            user=request.user,
-            testimony=testimony,
-            start=request.POST.get("start"),
-            end=request.POST.get("end"),
-            title=request.POST.get("title", ""),
-            note=request.POST.get("note", ""),
-        )
+        with transaction.atomic():  # a refused clip leaves no new, empty collection
+            collection = _add_clip(request, testimony, choice)
     except services.CollectionError as e:
         messages.error(request, str(e))
         return HttpResponseRedirect(back)
     messages.success(request, f"Added to “{collection.title}”.")
     return redirect("collection-detail", pk=collection.pk)
+
+
+def _add_clip(request: HttpRequest, testimony: TestimonyPage, choice: str) -> CollectionPage:
+    """The clip the form describes, in the chosen (or a new) collection. Raises CollectionError."""
+    if choice == "new":
+        if not services.can_clip(request.user, testimony):
+            # Checked first so a refused clip leaves no empty collection behind.
+            raise services.CollectionError(
+                "The storyteller's consent does not allow this testimony in teaching collections."
+            )
+        collection = services.collection_create(
+            owner=request.user, title=request.POST.get("new_title", "")
+        )
+    else:
+        collection = CollectionPage.objects.filter(pk=choice, owner=request.user).first()
+        if collection is None:
+            raise services.CollectionError("Choose one of your collections.")
+    services.clip_add(
+        collection=collection,
+        user=request.user,
+        testimony=testimony,
+        start=request.POST.get("start"),
+        end=request.POST.get("end"),
+        title=request.POST.get("title", ""),
+        note=request.POST.get("note", ""),
+    )
+    return collection
 
 
 @login_required
@@ -276,9 +312,10 @@ def collection_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("collection-detail", pk=copy.pk)
 
 
-def _seconds(raw: str) -> int:
+def _seconds(raw: str) -> float:
+    """Seconds from ``?t=``, to the hundredth (a segment may start at 23.42)."""
     try:
-        value = int(float(raw))
+        value = round(float(raw), 2)
     except ValueError:
         return 0
     return value if 0 <= value < 10**7 else 0
@@ -289,14 +326,18 @@ def moment_permalink_view(request: HttpRequest, testimony_id: int) -> HttpRespon
     """`/t/<id>?t=SECONDS`: the testimony page at that second, if the asker may see it."""
     testimony = TestimonyPage.objects.filter(pk=testimony_id).first()
     if testimony is None or not access.can_view(request.user, testimony, access.Part.PAGE):
-        raise Http404
+        return not_found(request)
     seconds = _seconds(request.GET.get("t", "0"))
-    return HttpResponseRedirect(f"{testimony.site_path}?t={seconds}")
+    return HttpResponseRedirect(f"{testimony.site_path}?t={moment_t(seconds)}")
 
 
 @require_safe
 def moment_cite_view(request: HttpRequest, testimony_id: int) -> HttpResponse:
-    """CSL-JSON for `/t/<id>?t=SECONDS`, for reference managers."""
+    """CSL-JSON for `/t/<id>?t=SECONDS`, for reference managers.
+
+    With ``all=1``, the Chicago and APA text too: "Cite this" on the testimony
+    page asks for the moment the player is at, so the formatting stays here.
+    """
     testimony = TestimonyPage.objects.filter(pk=testimony_id).first()
     if testimony is None or not access.can_view(request.user, testimony, access.Part.PAGE):
         raise Http404
@@ -307,6 +348,11 @@ def moment_cite_view(request: HttpRequest, testimony_id: int) -> HttpResponse:
         start=seconds,
         url=request.build_absolute_uri(moment_permalink(testimony, seconds)),
     )
+    if request.GET.get("all") == "1":
+        return JsonResponse(
+            {"chicago": citation.chicago, "apa": citation.apa, "csl": citation.csl},
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
     return HttpResponse(
         json.dumps([citation.csl], ensure_ascii=False, indent=2),
         content_type="application/vnd.citationstyles.csl+json; charset=utf-8",

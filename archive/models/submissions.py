@@ -28,6 +28,10 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=200, blank=True)
+    # The consent screens answered so far, kept with the invitation rather than
+    # in one browser's session, so reopening the link elsewhere resumes them.
+    # Cleared once the consent is recorded.
+    consent_answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

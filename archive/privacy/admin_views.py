@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,8 +24,10 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
 from archive.models import (
+    PiiKind,
     Redaction,
     RedactionStatus,
+    Segment,
     TestimonyPage,
     Transcript,
     TranscriptStatus,
@@ -34,6 +36,7 @@ from archive.privacy.detection import PrivacyError
 from archive.privacy.redaction import (
     redaction_apply,
     redaction_dismiss,
+    redaction_flag,
     suggest_redactions,
     unreviewed_pii_count,
 )
@@ -108,8 +111,48 @@ def privacy_review(request: HttpRequest, page_id: int) -> HttpResponse:
             "rows": rows,
             "unreviewed": sum(r.redaction.status == RedactionStatus.SUGGESTED for r in rows),
             "has_transcript": testimony.current_transcript is not None,
+            "segments": Segment.objects.filter(transcript__media__testimony=testimony)
+            .select_related("transcript")
+            .order_by("transcript_id", "index"),
+            "kinds": PiiKind.choices,
         },
     )
+
+
+@require_admin_access
+@require_POST
+def privacy_flag(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Flag by hand words the scan missed; they join the list to redact or keep."""
+    _require_editor(request)
+    testimony = get_object_or_404(TestimonyPage, pk=page_id)
+    if refused := content_guard(request, testimony, what="Personal information flag"):
+        return refused
+    segment = (
+        Segment.objects.filter(
+            pk=request.POST.get("segment") or 0, transcript__media__testimony=testimony
+        ).first()
+        if (request.POST.get("segment") or "").isdigit()
+        else None
+    )
+    if segment is None:
+        messages.error(request, "Choose the segment where the words are said.")
+        return redirect("archive_privacy_review", page_id=testimony.pk)
+    try:
+        redaction = redaction_flag(
+            segment=segment,
+            phrase=request.POST.get("phrase", ""),
+            kind=request.POST.get("kind", ""),
+            by=request.user,
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(
+            request,
+            f"Flagged “{segment.text[redaction.char_start : redaction.char_end]}”: "
+            "redact it or keep it below.",
+        )
+    return redirect("archive_privacy_review", page_id=testimony.pk)
 
 
 @require_admin_access
@@ -185,6 +228,11 @@ def register_privacy_urls() -> list[URLPattern]:
             "testimony/<int:page_id>/privacy/scan/",
             privacy_scan,
             name="archive_privacy_scan",
+        ),
+        path(
+            "testimony/<int:page_id>/privacy/flag/",
+            privacy_flag,
+            name="archive_privacy_flag",
         ),
         path(
             "testimony/<int:page_id>/privacy/<int:redaction_id>/",

@@ -12,6 +12,7 @@ Detection only suggests: an editor applies or dismisses every span
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -328,7 +329,66 @@ def detect_pii(text: str, language: str, *, names: Iterable[str] = ()) -> list[P
         spans.append(
             PiiSpan(start, end, kind.value, round(float(result.score), 3), str(detector)[:60])
         )
+    spans.extend(_spoken_phones(text))
     return _merge(spans)
+
+
+_DIGIT_WORDS = {
+    word: digit
+    for digits in (
+        "zero one two three four five six seven eight nine",
+        "cero uno dos tres cuatro cinco seis siete ocho nueve",
+    )
+    for digit, word in enumerate(digits.split())
+} | {"oh": 0, "o": 0}
+_PHONE_PIECE = re.compile(r"\d+|[^\W\d_]+")
+# What may stand between two pieces of one number as Whisper writes it.
+_PHONE_GAP = re.compile(r"(?:-|\s|,\s|\.\s?)")
+_PHONE_DIGITS = range(7, 16)
+
+
+def _spoken_phones(text: str) -> list[PiiSpan]:
+    """Phone numbers the regex patterns miss because of how speech is transcribed.
+
+    Whisper writes a dictated number in pieces ("718-555-01-19"), spells
+    digits out ("seven one eight ...", "siete uno ocho ..."), and mishears
+    the last digits as letters joined by hyphens ("718-555-01-I-N"). A run
+    of such pieces holding 7 to 15 digits, at least five of them heard as
+    digits, is flagged for an editor; a list of years is not.
+    """
+    spans: list[PiiSpan] = []
+    chain: list[tuple[int, int, int, str]] = []  # start, end, digits, how: group/word/letter
+
+    def close() -> None:
+        digits = sum(piece[2] for piece in chain)
+        heard = sum(piece[2] for piece in chain if piece[3] != "letter")
+        groups = [text[start:end] for start, end, _, how in chain if how == "group"]
+        years = bool(groups) and all(len(g) == 4 and g[:2] in ("19", "20") for g in groups)
+        if len(chain) > 1 and digits in _PHONE_DIGITS and heard >= 5 and not years:
+            start, end = chain[0][0], chain[-1][1]
+            spans.append(PiiSpan(start, end, PiiKind.PHONE.value, 0.6, "spoken_phone"))
+        chain.clear()
+
+    for match in _PHONE_PIECE.finditer(text):
+        piece, folded = match.group(), match.group().casefold()
+        gap = text[chain[-1][1] : match.start()] if chain else ""
+        how: str | None = None
+        if piece.isdigit() and len(piece) <= 4:
+            how = "group"
+        elif folded in _DIGIT_WORDS and (folded != "o" or gap == "-"):
+            how = "word"
+        elif len(piece) == 1 and piece.isupper() and gap == "-" and chain:
+            how = "letter"  # a digit heard as a letter: "01-I-N"
+        # Commas join spelled-out digits only: "1998, 2003" is a list of years.
+        joined = _PHONE_GAP.fullmatch(gap) is not None and not (
+            "," in gap and (how == "group" or chain[-1][3] == "group")
+        )
+        if chain and (how is None or not joined):
+            close()
+        if how is not None:
+            chain.append((match.start(), match.end(), len(piece) if how == "group" else 1, how))
+    close()
+    return spans
 
 
 def _model_name_plausible(text: str, start: int, end: int, language: str) -> bool:

@@ -15,11 +15,13 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
 from archive.models import (
     MediaAsset,
+    PiiKind,
     Redaction,
     RedactionStatus,
     Segment,
@@ -162,6 +164,53 @@ def suggest_redactions(*, transcript: Transcript) -> int:
                 taken.append((span.char_start, span.char_end))
         Redaction.objects.bulk_create(new)
     return len(new)
+
+
+def redaction_flag(*, segment: Segment, phrase: str, kind: str, by: Any = None) -> Redaction:
+    """Flag by hand words of `segment` the detector missed; the editor then redacts or keeps them.
+
+    `phrase` is the words as they appear in the segment (case is ignored);
+    the first occurrence not already covered by a redaction is flagged.
+    Raises ValidationError (nothing flagged) for an empty phrase, an unknown
+    kind, words the segment does not contain, or words already flagged.
+    """
+    phrase = " ".join((phrase or "").split())
+    if not phrase:
+        raise ValidationError("Type the words to flag, as they appear in the segment.")
+    if kind not in PiiKind.values:
+        raise ValidationError("Choose what kind of personal information the words are.")
+    with transaction.atomic():
+        segment = Segment.objects.select_for_update().get(pk=segment.pk)
+        folded = segment.text.casefold()
+        taken = list(segment.redactions.values_list("char_start", "char_end"))
+        at, found_any = folded.find(phrase.casefold()), False
+        while at >= 0:
+            found_any = True
+            end = at + len(phrase)
+            if not any(s < end and at < e for s, e in taken):
+                break
+            at = folded.find(phrase.casefold(), at + 1)
+        if at < 0:
+            raise ValidationError(
+                f"“{phrase}” is already flagged in segment {segment.index + 1}."
+                if found_any
+                else f"Segment {segment.index + 1} does not contain “{phrase}”: copy the words "
+                "exactly as the transcript has them."
+            )
+        start, end_time = span_times(segment, at, at + len(phrase))
+        redaction = Redaction(
+            segment=segment,
+            char_start=at,
+            char_end=at + len(phrase),
+            start=start,
+            end=end_time,
+            kind=kind,
+            status=RedactionStatus.SUGGESTED,
+            detector="editor",
+        )
+        redaction.full_clean(exclude=["segment"])
+        redaction.save()
+    return redaction
 
 
 def unreviewed_pii_count(testimony: TestimonyPage) -> int:

@@ -23,8 +23,6 @@ from archive.submissions.invitations import (
     invitation_open,
 )
 
-SESSION_ANSWERS = "testimonio-submit-%s"
-
 SESSION_WITHDRAW = "testimonio-withdraw"
 
 

@@ -30,7 +30,7 @@ from archive.submissions.invitations import (
     invitation_consent,
     token_hash,
 )
-from archive.submissions.invited import SESSION_ANSWERS, SESSION_WITHDRAW, invited
+from archive.submissions.invited import SESSION_WITHDRAW, invited
 from archive.submissions.uploads import (
     CHUNK_MAX_BYTES,
 )
@@ -39,7 +39,13 @@ FORM_VERSION = "web-2026-1"
 
 
 def _answers(request: HttpRequest, invitation: Invitation) -> dict[str, dict[str, Any]]:
-    return request.session.get(SESSION_ANSWERS % invitation.pk, {})
+    """The answers given so far, kept with the invitation: any browser with the link resumes."""
+    return dict(invitation.consent_answers or {})
+
+
+def _keep_answers(invitation: Invitation, answers: dict[str, dict[str, Any]]) -> None:
+    invitation.consent_answers = answers
+    invitation.save(update_fields=["consent_answers"])
 
 
 def _first_missing(answers: dict[str, Any]) -> Step | None:
@@ -93,7 +99,7 @@ def consent_step(request: HttpRequest, invitation: Invitation, token: str, step:
     form = current.form(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         answers[current.name] = _serialise(form.cleaned_data)
-        request.session[SESSION_ANSWERS % invitation.pk] = answers
+        _keep_answers(invitation, answers)
         if request.GET.get("from") == "summary" and _first_missing(answers) is None:
             return redirect("submit-summary", token)
         if index + 1 < len(STEPS):
@@ -142,12 +148,12 @@ def summary(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
                 )
                 consent_record_create(storyteller=storyteller, terms=terms)
                 invitation.storyteller = storyteller
-                invitation.save(update_fields=["storyteller"])
+                invitation.consent_answers = {}
+                invitation.save(update_fields=["storyteller", "consent_answers"])
         except ConsentError:
             # Only a form bug can get here: every answer was validated on its screen.
-            request.session.pop(SESSION_ANSWERS % invitation.pk, None)
+            _keep_answers(invitation, {})
             return redirect(_step_url(token, STEPS[0]))
-        request.session.pop(SESSION_ANSWERS % invitation.pk, None)
         return redirect("submit-record", token)
     return render(
         request,

@@ -16,3 +16,11 @@ def timecode(seconds: float | None) -> str:
 def whole_seconds(seconds: float | None) -> int:
     """Floor, so a ?t= link never starts after the moment it points to."""
     return int(seconds or 0)
+
+
+@register.filter
+def moment_t(seconds: float | None) -> str:
+    """The ?t= value of a segment start: rounded up to hundredths, so the right line plays."""
+    from archive.collections.citations import moment_t as value
+
+    return value(seconds)

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django import template
+from django.contrib.messages import get_messages
+from django.urls import reverse
 
 from archive import access
 from archive.collections.citations import cite_moment, moment_permalink
@@ -57,9 +59,13 @@ def moment_tools(context: dict[str, Any], testimony: TestimonyPage, start: float
         "request": request,
         "testimony": testimony,
         "can_clip": user.is_authenticated and can_clip(user, testimony),
+        # A refused "Add to collection" comes back here: its reason shows on the form.
+        "clip_errors": [m for m in get_messages(request) if m.level_tag == "error"],
         "my_collections": collections_of(user),
         "start": f"{start:g}",
         "end": f"{min(duration, start + 30):g}",
         "citation": citation,
+        # "Cite this" follows the player: player.js asks this URL for the moment it is at.
+        "cite_url": reverse("moment-cite", args=[testimony.pk]) if citation else "",
         "csrf_token": context.get("csrf_token"),
     }

@@ -6,11 +6,13 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from archive import access
-from archive.audit import audit_view
+from archive.audit import audit_event, audit_view
 from archive.models import AuditAction, MediaAsset, TestimonyPage
 from archive.testimonies.ranged import ranged_file_response
 from archive.testimonies.signing import MediaLinkError, check_media_link
@@ -25,7 +27,9 @@ def media_web(request: HttpRequest, key: UUID) -> HttpResponse:
         raise Http404
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
     # The policy first: a restricted recording is "not found", whatever the link.
-    if not access.can_view(request.user, media.testimony, part):
+    # Staff reviewing in the admin hear unpublished testimony the policy opens to them.
+    on_site = access.can_view(request.user, media.testimony, part)
+    if not on_site and not access.can_review_media(request.user, media.testimony, part):
         raise Http404
     try:
         check_media_link(media, request.user, request.GET.get("s", ""))
@@ -36,7 +40,16 @@ def media_web(request: HttpRequest, key: UUID) -> HttpResponse:
     range_header = request.headers.get("Range", "")
     if not range_header or range_header.startswith("bytes=0-"):
         # Players fetch many ranges; one log line per playback start is enough.
-        audit_view(user=request.user, testimony=media.testimony, action=AuditAction.PLAY_MEDIA)
+        if on_site:
+            audit_view(user=request.user, testimony=media.testimony, action=AuditAction.PLAY_MEDIA)
+        else:
+            # Review playback of what the public cannot hear is always written down.
+            audit_event(
+                user=request.user,
+                testimony=media.testimony,
+                action=AuditAction.PLAY_MEDIA,
+                detail="Played for review in the admin",
+            )
     response = _file_response(request, media)
     # Restricted or not, a recording must not sit in shared caches.
     response["Cache-Control"] = "private, no-store"
@@ -79,3 +92,24 @@ def transcript_download(request: HttpRequest, testimony_id: int, fmt: str) -> Ht
     response["Content-Disposition"] = f'attachment; filename="testimony-{testimony.pk}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask every page for: the archive's icon, not a 404."""
+    path = finders.find("archive/favicon.ico")
+    if not path:
+        raise Http404
+    response = HttpResponse(Path(path).read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The site's own "not found" page, even while DEBUG would show Django's.
+
+    Views a visitor reaches by a link (moment permalinks, citations) answer
+    with this instead of raising Http404, so a mistyped or withdrawn link
+    never shows the URL configuration of a development server.
+    """
+    return render(request, "404.html", status=404)

@@ -33,6 +33,7 @@ from archive.models import Segment, TestimonyPage, Transcript, TranscriptKind
 from archive.testimonies.admin_access import content_guard, may_show
 from archive.testimonies.signing import media_url
 from archive.transcripts.editing import (
+    segment_add,
     segment_edit_speaker,
     segment_edit_text,
     segment_edit_times,
@@ -70,7 +71,10 @@ def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
     if refused := content_guard(request, testimony, what=f"Transcript editor ({transcript.pk})"):
         return refused
     part = access.Part.VIDEO if media.has_video else access.Part.AUDIO
-    playable = bool(media.web) and access.can_view(request.user, testimony, part)
+    playable = bool(media.web) and (
+        access.can_view(request.user, testimony, part)
+        or access.can_review_media(request.user, testimony, part)
+    )
     edits = transcript.edits.select_related("author", "segment").order_by("-created_at", "-pk")
     return TemplateResponse(
         request,
@@ -79,7 +83,10 @@ def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
             "testimony": testimony,
             "transcript": transcript,
             "segments": list(transcript.segments.order_by("index")),
-            "edits": list(edits[:_HISTORY_ROWS]),
+            "edits": [
+                (edit, describe_snapshot(edit.before), describe_snapshot(edit.after))
+                for edit in edits[:_HISTORY_ROWS]
+            ],
             "media_url": media_url(media, request.user) if playable else "",
             "has_video": media.has_video,
             "others": Transcript.objects.filter(media__testimony=testimony)
@@ -87,6 +94,38 @@ def transcript_edit(request: HttpRequest, transcript_id: int) -> HttpResponse:
             .order_by("created_at"),
         },
     )
+
+
+def _clock(seconds: Any) -> str:
+    try:
+        minutes, rest = divmod(float(seconds), 60)
+    except (TypeError, ValueError):
+        return "?"
+    return f"{int(minutes)}:{rest:05.2f}"
+
+
+def describe_snapshot(data: dict[str, Any]) -> str:
+    """A SegmentEdit's before or after as an editor reads it, not as Python stores it.
+
+    "Segment 3, 0:12.40–0:15.00, Interviewer: “text”"; a split's or merge's
+    two segments one after the other; nothing before an added segment.
+    """
+    if not data:
+        return "(nothing: added)"
+    if "first" in data or "second" in data:
+        return " + ".join(
+            describe_snapshot(data[key]) for key in ("first", "second") if key in data
+        )
+    parts = []
+    if isinstance(data.get("index"), int):
+        parts.append(f"Segment {data['index'] + 1}")
+    if "start" in data or "end" in data:
+        parts.append(f"{_clock(data.get('start'))}–{_clock(data.get('end'))}")
+    head = ", ".join(parts)
+    speaker = data.get("speaker") or ""
+    text = data.get("text") or ""
+    said = f"{speaker}: “{text}”" if speaker else f"“{text}”"
+    return f"{head}, {said}" if head else said
 
 
 def _seconds(raw: str | None, label: str) -> float:
@@ -182,6 +221,34 @@ def segment_change(request: HttpRequest, transcript_id: int, segment_id: int) ->
 
 
 @require_admin_access
+@require_POST
+def segment_create(request: HttpRequest, transcript_id: int) -> HttpResponse:
+    """Add a segment typed by the editor (an empty transcript is written this way)."""
+    _require_editor(request)
+    transcript = _transcript(transcript_id)
+    testimony = transcript.media.testimony
+    if refused := content_guard(request, testimony, what=f"Transcript edit ({transcript_id})"):
+        return refused
+    url = reverse("archive_transcript_edit", args=[transcript_id])
+    try:
+        start = _seconds(request.POST.get("start"), "start")
+        end = _seconds(request.POST.get("end"), "end")
+        segment = segment_add(
+            transcript=transcript,
+            start=start,
+            end=end,
+            text=request.POST.get("text", ""),
+            speaker=request.POST.get("speaker", ""),
+            by=request.user,
+        )
+    except ValidationError as e:
+        messages.error(request, f"New segment: {' '.join(e.messages)}")
+        return redirect(f"{url}#add-segment")
+    messages.success(request, f"Segment {segment.index + 1} added.")
+    return redirect(f"{url}#segment-{segment.pk}")
+
+
+@require_admin_access
 def jobs_index(request: HttpRequest) -> HttpResponse:
     """Every transcription job with its state and progress; cancel or retry."""
     _require_editor(request)
@@ -236,6 +303,11 @@ def register_transcript_admin_urls() -> list[URLPattern]:
             "transcripts/<int:transcript_id>/segments/<int:segment_id>/",
             segment_change,
             name="archive_segment_change",
+        ),
+        path(
+            "transcripts/<int:transcript_id>/segments/add/",
+            segment_create,
+            name="archive_segment_add",
         ),
         path("jobs/", jobs_index, name="archive_jobs"),
         path(

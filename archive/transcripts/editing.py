@@ -396,3 +396,63 @@ def segments_merge(*, first: Segment, second: Segment, by: User) -> Segment:
         by=by,
     )
     return first
+
+
+@transaction.atomic
+def segment_add(
+    *, transcript: Transcript, start: float, end: float, text: str, speaker: str = "", by: User
+) -> Segment:
+    """A segment typed by an editor: how an empty transcript is written from scratch.
+
+    Also fills a stretch the machine missed. Raises ValidationError (nothing
+    added) for empty text, times outside the recording or in the wrong order,
+    and times overlapping an existing segment.
+    """
+    transcript = (
+        Transcript.objects.select_for_update().select_related("media").get(pk=transcript.pk)
+    )
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise ValidationError("Type what is said in the new segment: its text cannot be empty.")
+    speaker = " ".join((speaker or "").split())
+    if len(speaker) > SPEAKER_MAX_LENGTH:
+        raise ValidationError(f"A speaker label has at most {SPEAKER_MAX_LENGTH} characters.")
+    if start < 0:
+        raise ValidationError("The start cannot be before the recording begins (0:00).")
+    if not start < end:
+        raise ValidationError(
+            f"The start ({_clock(start)}) must come before the end ({_clock(end)})."
+        )
+    duration = transcript.media.duration
+    if duration and end > duration + _END_TOLERANCE:
+        raise ValidationError(
+            f"The end ({_clock(end)}) is past the end of the recording ({_clock(duration)})."
+        )
+    overlap = transcript.segments.filter(start__lt=end, end__gt=start).order_by("start").first()
+    if overlap is not None:
+        raise ValidationError(
+            f"{_clock(start)}–{_clock(end)} overlaps segment {overlap.index + 1} "
+            f"({_clock(overlap.start)}–{_clock(overlap.end)}): choose times between segments."
+        )
+    last = transcript.segments.order_by("-index").values_list("index", flat=True).first()
+    segment = Segment(
+        transcript=transcript,
+        index=(last if last is not None else -1) + 1,
+        start=start,
+        end=end,
+        text=cleaned,
+        speaker=speaker,
+    )
+    _mark(segment, by)
+    segment.save()
+    segments_renumber(transcript=transcript)
+    segment.refresh_from_db()
+    _record(
+        transcript=transcript,
+        segment=segment,
+        action=EditAction.TEXT,
+        before={},
+        after=_snapshot(segment),
+        by=by,
+    )
+    return segment

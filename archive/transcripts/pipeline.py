@@ -23,6 +23,7 @@ from django.utils import timezone
 from archive.errors import ArchiveError
 from archive.models import (
     Segment,
+    TestimonyPage,
     TestimonyTheme,
     Theme,
     Transcript,
@@ -268,7 +269,49 @@ def _store(transcript: Transcript, checked: CheckedTranscription) -> bool:
     if new:
         testimony.languages = ",".join([*testimony.language_codes, *new])
         testimony.save(update_fields=["languages"])
+    _carry_into_draft(testimony)
     return True
+
+
+def _carry_into_draft(testimony: TestimonyPage) -> None:
+    """Put what the machine just wrote on the testimony into its draft revision too.
+
+    The page editor and the workflow's publishing work on the latest revision,
+    not on the database rows: a draft revision saved before tagging would hide
+    the suggestions from the editor and delete them when published. Editors'
+    decisions in the draft stay; only rows the draft lacks are added, and
+    evidence counts follow the rows.
+    """
+    testimony = TestimonyPage.objects.get(pk=testimony.pk)
+    if not testimony.has_unpublished_changes or testimony.latest_revision_id is None:
+        return  # the editor opens the database rows themselves
+    draft = testimony.get_latest_revision_as_object()
+    rows = {link.theme_id: link for link in testimony.theme_links.all()}
+    links = list(draft.theme_links.all())
+    drafted = {link.theme_id for link in links}
+    changed = draft.languages != testimony.languages
+    for link in links:
+        row = rows.get(link.theme_id)
+        if row is not None and link.segment_count != row.segment_count:
+            link.segment_count = row.segment_count
+            changed = True
+    for theme_id, row in rows.items():
+        if theme_id not in drafted:
+            links.append(
+                TestimonyTheme(
+                    pk=row.pk,
+                    theme_id=theme_id,
+                    status=row.status,
+                    segment_count=row.segment_count,
+                    sort_order=row.sort_order,
+                )
+            )
+            changed = True
+    if not changed:
+        return
+    draft.theme_links = links
+    draft.languages = testimony.languages
+    draft.save_revision(clean=False)
 
 
 def segments_renumber(*, transcript: Transcript) -> None:

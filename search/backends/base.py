@@ -41,7 +41,7 @@ __all__ = [
 ACCESS_LEVELS = frozenset({"public", "researchers", "staff"})
 FACET_FIELDS = ("theme", "language", "place", "decade", "media_type")
 MAX_LIMIT = 100
-MAX_PER_GROUP = 10
+MAX_PER_GROUP = 50  # "Show all N moments" of one testimony (search.selectors.ALL_MOMENTS)
 # Grouping ranks testimonies by their best segment among at most this many
 # best-ranked segments: enough for any page a person reads, and it bounds the
 # work a very common word costs.
@@ -166,9 +166,13 @@ class Hit:
     @property
     def player_url(self) -> str:
         """The testimony page opened at this segment's second."""
+        from archive.collections.citations import (
+            moment_t,  # hundredths rounded up: the right line plays
+        )
+
         base, hash_mark, fragment = self.url.partition("#")
         separator = "&" if "?" in base else "?"
-        return f"{base}{separator}t={int(self.start)}{hash_mark}{fragment}"
+        return f"{base}{separator}t={moment_t(self.start)}{hash_mark}{fragment}"
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,11 @@ def document_id(doc: Document) -> str:
     return str(doc.segment_id)
 
 
+def _regexp_literal(text: str) -> str:
+    """`text` matched literally by Elasticsearch's regexp syntax."""
+    return "".join(f"\\{char}" if char in '.?+*|{}[]()"\\#@&<>~' else char for char in text)
+
+
 def _filters(query: Query, access_levels: frozenset[str]) -> list[dict[str, Any]]:
     """The filters both kinds of document share; the access filter is always first."""
     filters: list[dict[str, Any]] = [{"terms": {"access_level": sorted(access_levels)}}]
@@ -306,7 +311,18 @@ def _filters(query: Query, access_levels: frozenset[str]) -> list[dict[str, Any]
     if query.media_types:
         filters.append({"terms": {"media_type": list(query.media_types)}})
     if query.places:
-        filters.append({"terms": {"place_key": list(query.place_keys)}})
+        # Whole words inside the stored place: "New York" finds "Queens, New York".
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"regexp": {"place_key": f"(.*[ ,])?{_regexp_literal(key)}([ ,].*)?"}}
+                        for key in query.place_keys
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
     if query.has_years:
         years: dict[str, int] = {}
         if query.year_from is not None:

@@ -523,8 +523,13 @@ class SearchBackend(BaseSearchBackend):
             clauses.append(sql.SQL("media_type = ANY(%s)"))
             params.append(list(query.media_types))
         if query.places:
-            clauses.append(sql.SQL("place_key = ANY(%s)"))
-            params.append(list(query.place_keys))
+            clauses.append(
+                sql.SQL(
+                    "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS needle "
+                    "WHERE strpos(' ' || replace(place_key, ',', ' ') || ' ', needle) > 0)"
+                )
+            )
+            params.append(list(query.place_needles))
         if query.year_from is not None:
             clauses.append(sql.SQL("year >= %s"))
             params.append(query.year_from)

@@ -578,9 +578,10 @@ class SearchBackend(BaseSearchBackend):
             clauses.append(f"{alias}.year <= ?")
             params.append(query.year_to)
         if query.places:
-            keys = query.place_keys
-            clauses.append(f"{alias}.place_key IN ({', '.join('?' * len(keys))})")
-            params.extend(keys)
+            needles = query.place_needles
+            padded = f"(' ' || replace({alias}.place_key, ',', ' ') || ' ')"
+            clauses.append("(" + " OR ".join(f"instr({padded}, ?) > 0" for _ in needles) + ")")
+            params.extend(needles)
         return " AND ".join(clauses) or "1", params
 
     @staticmethod

@@ -116,14 +116,37 @@ def test_iiif_manifest_validates_with_av_canvases_and_ranges(lesson):
     assert manifest["type"] == "Manifest"
     assert len(manifest["items"]) == 2
     canvas = manifest["items"][0]
-    assert canvas["duration"] == pytest.approx(2.0)
-    body = canvas["items"][0]["items"][0]["body"]
-    assert body["id"].startswith("http://testserver/media/")
+    # The canvas is the clip (1 s of the 2 s recording), painted with that range only.
+    assert canvas["duration"] == pytest.approx(1.0)
+    painting = canvas["items"][0]["items"][0]
+    body = painting["body"]
+    clip = collection.clips.order_by("sort_order", "pk").first()
+    assert body["id"] == (
+        f"http://testserver/collections/{collection.pk}/clips/{clip.pk}/media#t=1,2"
+    )
+    assert painting["target"] == canvas["id"] + "#t=0,1"
     assert body["format"].startswith("audio/")
     ranges = manifest["structures"][0]["items"]
-    assert ranges[0]["items"][0]["id"] == canvas["id"] + "#t=1,2"
+    assert ranges[0]["items"][0]["id"] == canvas["id"] + "#t=0,1"
     excerpt = canvas["annotations"][0]["items"][0]["body"]["value"]
     assert excerpt == "The word Marigold is said."
+
+
+def test_iiif_media_links_last_and_ask_the_policy_each_time(lesson, settings):
+    collection, first, _ = lesson
+    client = Client()
+    manifest = client.get(f"/collections/{collection.pk}/manifest.json").json()
+    lasting = manifest["items"][0]["items"][0]["items"][0]["body"]["id"].split("#")[0]
+    assert "?s=" not in lasting  # nothing in it expires
+
+    response = client.get(lasting)
+    assert response.status_code == 302
+    assert "/media/" in response["Location"] and "?s=" in response["Location"]
+    assert client.get(response["Location"]).status_code == 200
+
+    # Once the storyteller withdraws, the same link is not found.
+    consent_withdraw(record=TestimonyPage.objects.get(pk=first.pk).consent)
+    assert client.get(lasting).status_code == 404
 
 
 def test_pdf_packet_renders_excerpts_notes_and_citations(lesson, tmp_path):

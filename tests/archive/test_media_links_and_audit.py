@@ -157,3 +157,19 @@ def test_a_registered_user_requests_access_and_gets_it_only_once_approved(
     )
     assert client.get(restricted.site_path).status_code == 200
     assert Client().get("/research/request/").status_code == 302  # login first
+
+
+def test_the_audit_log_names_the_testimony_and_masks_sealed_titles(make_testimony, admin_client):
+    from archive.audit import audit_event
+    from archive.models import AuditAction
+
+    open_one = make_testimony("CanaryTitled", access_level="researchers")
+    sealed = make_testimony("CanarySealedTitle", publish=False, access_level="sealed")
+    for testimony in (open_one, sealed):
+        audit_event(user=None, testimony=testimony, action=AuditAction.VIEW_PAGE)
+
+    html = admin_client.get("/admin/audit_log/").content.decode()
+
+    assert "Testimony CanaryTitled" in html
+    assert "CanarySealedTitle" not in html
+    assert f"Restricted testimony {sealed.pk}" in html

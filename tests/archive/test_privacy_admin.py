@@ -136,3 +136,68 @@ def test_the_page_menu_offers_personal_information_to_editors_only(testimony, ad
     assert [item.label for item in items] == ["Personal information (1 to review)"]
     assert items[0].url == review_url(testimony)
     assert list(personal_information_button(testimony, reader, "edit")) == []
+
+
+def test_an_editor_flags_missed_words_by_hand_then_redacts_them(testimony, admin_client):
+    segment = testimony.current_transcript.segments.get(index=1)  # "The word Wrenfeather is said."
+    page = admin_client.get(review_url(testimony)).content.decode()
+    assert "Flag by hand" in page
+
+    response = admin_client.post(
+        f"{review_url(testimony)}flag/",
+        {"segment": segment.pk, "phrase": "wrenfeather", "kind": PiiKind.PERSON},
+        follow=True,
+    )
+
+    assert "Flagged “Wrenfeather”" in response.content.decode()
+    redaction = Redaction.objects.get(segment=segment)
+    assert (redaction.char_start, redaction.char_end, redaction.status, redaction.detector) == (
+        9, 20, RedactionStatus.SUGGESTED, "editor"
+    )  # fmt: skip
+    assert "1 to review" in response.content.decode()
+    admin_client.post(f"{review_url(testimony)}{redaction.pk}/", {"action": "apply"})
+    assert "The word [redacted] is said." in Client().get(testimony.site_path).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind", "message"),
+    [
+        ("", PiiKind.PERSON, "Type the words to flag"),
+        ("Okafor", PiiKind.PERSON, "does not contain “Okafor”"),
+        ("word", "favourite-colour", "Choose what kind"),
+    ],
+)
+def test_a_hand_flag_that_cannot_be_made_says_why(testimony, admin_client, phrase, kind, message):
+    segment = testimony.current_transcript.segments.get(index=1)
+
+    response = admin_client.post(
+        f"{review_url(testimony)}flag/",
+        {"segment": segment.pk, "phrase": phrase, "kind": kind},
+        follow=True,
+    )
+
+    assert message in response.content.decode()
+    assert not Redaction.objects.exists()
+
+
+def test_words_already_flagged_are_not_flagged_twice(testimony, admin_client):
+    segment = testimony.current_transcript.segments.get(index=1)
+    form = {"segment": segment.pk, "phrase": "Wrenfeather", "kind": PiiKind.PERSON}
+    admin_client.post(f"{review_url(testimony)}flag/", form)
+
+    response = admin_client.post(f"{review_url(testimony)}flag/", form, follow=True)
+
+    assert "already flagged" in response.content.decode()
+    assert Redaction.objects.count() == 1
+
+
+def test_a_segment_of_another_testimony_cannot_be_flagged(testimony, make_testimony, admin_client):
+    other = make_testimony("Otherbird")
+    segment = other.current_transcript.segments.get(index=1)
+
+    admin_client.post(
+        f"{review_url(testimony)}flag/",
+        {"segment": segment.pk, "phrase": "Otherbird", "kind": PiiKind.PERSON},
+    )
+
+    assert not Redaction.objects.exists()

@@ -111,3 +111,30 @@ def test_spanish_sentence_openers_are_not_taken_for_names():
     assert detect_pii(text, "es") == []
     spans = detect_pii("Ayer vi a Rosa Martínez en la corte.", "es")
     assert [span.kind for span in spans] == ["person"]
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "expected"),
+    [
+        ("en", "Her number was 718-555-01-I-N, call it.", "718-555-01-I-N"),
+        ("en", "Call me at seven one eight five five five zero one one nine.",
+         "seven one eight five five five zero one one nine"),
+        ("en", "It is 718 555 01 19 if you need me.", "718 555 01 19"),
+        ("es", "Mi celular es siete uno ocho, cinco cinco cinco, cero uno uno nueve.",
+         "siete uno ocho, cinco cinco cinco, cero uno uno nueve"),
+    ],
+)  # fmt: skip
+def test_phone_numbers_as_whisper_writes_them_are_flagged(language, sentence, expected):
+    assert (expected, str(PiiKind.PHONE)) in found(sentence, language)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We had one or two meals, three on good days.",
+        "Between 1998, 2003 and 2010 I moved three times.",
+        "I was held for 45 days and then 12 more.",
+    ],
+)
+def test_counting_words_and_years_are_not_phone_numbers(sentence):
+    assert found(sentence) == []

@@ -458,3 +458,29 @@ def test_an_upload_started_in_time_may_finish_after_the_invitation_expires(clien
         content_type="application/json",
     )
     assert late.status_code == 410
+
+
+def test_consent_answers_resume_when_the_invitation_is_reopened_elsewhere(invited):
+    from django.test import Client
+
+    invitation, token = invited()
+    phone = Client()
+    for step, data in ANSWERS[:3]:
+        assert phone.post(f"/submit/{token}/consent/{step}/", data).status_code == 302
+
+    laptop = Client()  # another browser: no session shared with the first
+    response = laptop.get(f"/submit/{token}/consent/embargo/")
+    assert response["Location"].endswith("/consent/transcript/")  # the first one unanswered
+    page = laptop.get(f"/submit/{token}/consent/name/").content.decode()
+    assert 'value="Rosa M."' in page
+
+    for step, data in ANSWERS[3:]:
+        assert laptop.post(f"/submit/{token}/consent/{step}/", data).status_code == 302
+    assert laptop.post(f"/submit/{token}/consent/summary/", {"confirm": "yes"}).status_code == 302
+
+    invitation.refresh_from_db()
+    version = invitation.storyteller.consents.get().current
+    assert version.access_level == "researchers"
+    assert invitation.storyteller.public_name == "Rosa M."
+    # Once the consent is recorded, the answers are not kept a second time.
+    assert invitation.consent_answers == {}

@@ -214,3 +214,105 @@ def test_header_button_and_menu_item_are_for_editors_only(
     assert menu.is_shown(request)
     request.user = visitor
     assert not menu.is_shown(request)
+
+
+def test_editor_hears_an_unpublished_testimony_through_a_signed_audited_link(
+    client, editor, make_testimony
+) -> None:
+    from archive.models import AuditAction, AuditLogEntry
+
+    draft = make_testimony("CanaryDraft", publish=False)
+    client.force_login(editor)
+
+    html = client.get(edit_url(draft.current_transcript)).content.decode()
+
+    assert "cannot be played here" not in html
+    player = html.split('id="editor-player"', 1)[1].split(">", 1)[0]
+    src = player.split('src="', 1)[1].split('"')[0]
+    src = src.replace("&amp;", "&")
+    assert "?s=" in src
+    response = client.get(src)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content])
+    played = AuditLogEntry.objects.filter(
+        testimony_id=draft.pk, action=AuditAction.PLAY_MEDIA, username="maria"
+    )
+    assert played.count() == 1
+    # The link is the editor's own: anyone else, or no signature, is refused.
+    client.logout()
+    assert client.get(src).status_code == 404
+    client.force_login(editor)
+    assert client.get(src.split("?")[0]).status_code == 403
+
+
+def test_review_playback_still_follows_the_consent(client, editor, make_testimony) -> None:
+    draft = make_testimony("CanaryNoAudio", publish=False, show_audio=False)
+    client.force_login(editor)
+
+    html = client.get(edit_url(draft.current_transcript)).content.decode()
+
+    assert "cannot be played here" in html
+    media = draft.media_assets.get()
+    from archive.testimonies.signing import media_url
+
+    assert client.get(media_url(media, editor)).status_code == 404
+
+
+def test_the_history_reads_as_words_not_python_dictionaries(client, editor, transcript) -> None:
+    client.force_login(editor)
+    client.post(
+        segment_url(transcript, 0),
+        {"action": "save", "text": "An opening line.", "start": "0", "end": "1"},
+    )
+
+    html = client.get(edit_url(transcript)).content.decode()
+    history = html.split('id="history"', 1)[1]
+
+    assert "{&#x27;" not in history and "{'" not in history and "&#x27;id&#x27;" not in history
+    assert "Segment 1, 0:00.00–0:01.00, “An opening sentence.”" in history
+    assert "Segment 1, 0:00.00–0:01.00, “An opening line.”" in history
+
+
+def test_an_empty_transcript_is_typed_from_scratch(client, editor, transcript) -> None:
+    transcript.segments.all().delete()
+    client.force_login(editor)
+    html = client.get(edit_url(transcript)).content.decode()
+    assert "Add a segment" in html
+    add = f"/admin/transcripts/{transcript.pk}/segments/add/"
+
+    client.post(add, {"start": "1", "end": "2", "text": "Then they came."})
+    client.post(
+        add, {"start": "0", "end": "0:01", "text": "  First I   waited. ", "speaker": "Ana"}
+    )
+
+    segments = list(transcript.segments.order_by("index"))
+    assert [(s.index, s.text, s.speaker) for s in segments] == [
+        (0, "First I waited.", "Ana"),
+        (1, "Then they came.", ""),
+    ]
+    assert all(s.edited_by_human and s.edited_by == editor for s in segments)
+    html = client.get(edit_url(transcript)).content.decode()
+    assert "Then they came." in html and "(nothing: added)" in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"start": "0", "end": "1", "text": "   "}, "its text cannot be empty"),
+        ({"start": "1", "end": "0.5", "text": "Hi"}, "must come before the end"),
+        ({"start": "0", "end": "9", "text": "Hi"}, "past the end of the recording"),
+        ({"start": "abc", "end": "1", "text": "Hi"}, "is not a time"),
+        ({"start": "0.5", "end": "1.5", "text": "Hi"}, "overlaps segment 1"),
+    ],
+)
+def test_a_refused_new_segment_says_why_and_adds_nothing(
+    client, editor, transcript, fields, message
+) -> None:
+    transcript.segments.filter(index=1).delete()
+    client.force_login(editor)
+
+    response = client.post(f"/admin/transcripts/{transcript.pk}/segments/add/", fields, follow=True)
+
+    assert message in response.content.decode()
+    assert transcript.segments.count() == 1
+    assert not SegmentEdit.objects.exists()

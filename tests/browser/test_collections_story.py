@@ -55,6 +55,11 @@ def test_educator_collects_reorders_publishes_and_a_withdrawn_clip_becomes_a_pla
         "Testimony Bluebell, 0:00",
     ]
 
+    # Each heading carries its number; the list shows none of its own ("1. 1. ...").
+    assert page.locator("ol.clips").evaluate("el => getComputedStyle(el).listStyleType") == "none"
+    assert page.locator(".clip").first.locator("button.move-up").count() == 0
+    assert page.locator(".clip").last.locator("button.move-down").count() == 0
+
     # Reorder: the second moment first.
     page.locator(".clip").nth(1).locator("button.move-up").click()
     page.wait_for_load_state()

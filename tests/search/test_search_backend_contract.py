@@ -359,7 +359,7 @@ class BackendContract:
         assert hit.start == 125.5
         assert hit.end == 137.5
         assert hit.url == "/testimonies/t1/"
-        assert hit.player_url == "/testimonies/t1/?t=125"
+        assert hit.player_url == "/testimonies/t1/?t=125.5"
         assert {"post", "bail"} <= marked_words(hit.snippet_html)
 
     def test_phrase_needs_its_words_in_order(self, backend) -> None:
@@ -472,6 +472,21 @@ class BackendContract:
         assert self.ids(self.search(backend, 'hold place:"new york"')) == {101, 301}
         assert self.ids(self.search(backend, "place:bogota")) == {201, 202}
         assert self.search(backend, "place:atlantis").total == 0
+
+    def test_place_filter_finds_the_phrase_inside_longer_place_names(self, backend) -> None:
+        backend.index_segments(
+            [
+                segment(801, 8, "The hold lasted a week.", place="Queens, New York"),
+                segment(802, 9, "The hold lasted a day.", place="New York City"),
+                segment(803, 10, "The hold lasted a month.", place="Newark"),
+                segment(804, 11, "The hold lasted a year.", place="Yorkshire"),
+            ]
+        )
+        found = self.ids(self.search(backend, 'hold place:"New York"'))
+        assert found == {101, 301, 801, 802}
+        assert self.ids(self.search(backend, "hold place:york")) == {101, 301, 801, 802}
+        assert self.ids(self.search(backend, "hold place:queens")) == {801}
+        assert self.search(backend, 'place:"york city queens"').total == 0
 
     def test_media_type_filter(self, backend) -> None:
         assert self.ids(self.search(backend, "media:video", PUBLIC)) == {201, 202}

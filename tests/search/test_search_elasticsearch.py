@@ -98,7 +98,13 @@ def test_query_filters_by_access_first_and_quotes_nothing_raw() -> None:
     assert bool_query["filter"][0] == {"terms": {"access_level": ["public", "researchers"]}}
     assert {"term": {"themes": "ice-detainer"}} in bool_query["filter"]
     assert {"terms": {"language": ["en"]}} in bool_query["filter"]
-    assert {"terms": {"place_key": ["new york"]}} in bool_query["filter"]
+    place_filter = {
+        "bool": {
+            "should": [{"regexp": {"place_key": "(.*[ ,])?new york([ ,].*)?"}}],
+            "minimum_should_match": 1,
+        }
+    }
+    assert place_filter in bool_query["filter"]
     assert {"terms": {"media_type": ["audio"]}} in bool_query["filter"]
     assert {"range": {"year": {"gte": 2010, "lte": 2015}}} in bool_query["filter"]
     phrase, typed = bool_query["must"]

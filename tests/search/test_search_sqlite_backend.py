@@ -39,9 +39,9 @@ def hit(url: str, start: float) -> Hit:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("/t/1/", "/t/1/?t=125"),
-        ("/t/1/?lang=es", "/t/1/?lang=es&t=125"),
-        ("/t/1/#transcript", "/t/1/?t=125#transcript"),
+        ("/t/1/", "/t/1/?t=125.9"),
+        ("/t/1/?lang=es", "/t/1/?lang=es&t=125.9"),
+        ("/t/1/#transcript", "/t/1/?t=125.9#transcript"),
     ],
 )
 def test_player_url_adds_the_second_to_any_url(url: str, expected: str) -> None:

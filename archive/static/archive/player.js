@@ -7,12 +7,35 @@
   if (!player) { return; }
   var segments = transcript ? Array.prototype.slice.call(transcript.querySelectorAll(".segment")) : [];
 
+  // The player preloads nothing: the media is fetched (and, for restricted
+  // testimony, audited as played) only once someone presses play. Before that,
+  // currentTime is the position playback will start from.
   function seek(seconds, play) {
-    var go = function () {
-      player.currentTime = seconds;
-      if (play) { player.play().catch(function () { /* autoplay may be blocked; the position stays */ }); }
-    };
-    if (player.readyState >= 1) { go(); } else { player.addEventListener("loadedmetadata", go, { once: true }); }
+    player.currentTime = seconds;
+    if (play) { player.play().catch(function () { /* autoplay may be blocked; the position stays */ }); }
+  }
+
+  // "Cite this" cites where the player is, not where the page was opened.
+  var cite = document.querySelector("details.cite[data-cite-url]");
+  function refreshCitation() {
+    if (!cite || !cite.open) { return; }
+    var url = new URL(cite.dataset.citeUrl, window.location.href);
+    url.searchParams.set("t", String(Math.floor(player.currentTime + 1e-6)));
+    url.searchParams.set("all", "1");
+    fetch(url, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data) { return; }
+      cite.querySelector(".cite-chicago").textContent = data.chicago;
+      cite.querySelector(".cite-apa").textContent = data.apa;
+      cite.querySelector(".cite-csl").textContent = JSON.stringify([data.csl], null, 2);
+      cite.dataset.citedAt = url.searchParams.get("t");
+    }).catch(function () { /* the citation of the page's moment stays */ });
+  }
+  if (cite) {
+    cite.addEventListener("toggle", refreshCitation);
+    player.addEventListener("pause", refreshCitation);
+    player.addEventListener("seeked", refreshCitation);
   }
 
   function highlight() {
@@ -32,7 +55,8 @@
       var start = parseFloat(el.dataset.start);
       seek(start, true);
       var url = new URL(window.location.href);
-      url.searchParams.set("t", String(Math.floor(start)));
+      // Hundredths, rounded up: whole seconds down would start in the line before.
+      url.searchParams.set("t", String(Math.ceil(start * 100 - 1e-6) / 100));
       window.history.replaceState(null, "", url);
     });
   });
