@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-postgres install system-deps lint check clean
 
 run: install
+	$(BIN)/python -m config.secrets
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py rebuild_index
