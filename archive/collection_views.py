@@ -8,10 +8,12 @@ collection the asker may not see is "not found", never "forbidden".
 from __future__ import annotations
 
 import json
+import math
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import (
     Http404,
     HttpRequest,
@@ -278,9 +280,12 @@ def collection_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _seconds(raw: str) -> int:
     try:
-        value = int(float(raw))
+        number = float(raw)
     except ValueError:
         return 0
+    if not math.isfinite(number):  # inf, nan, 1e400: a typed URL, not a moment
+        raise BadRequest("t must be a number of seconds.")
+    value = int(number)
     return value if 0 <= value < 10**7 else 0
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
 
 # URL names of the pages where a storyteller records with the browser.
 RECORDING_PAGES = frozenset({"submit-record"})
@@ -65,3 +66,24 @@ class StaffIdleTimeoutMiddleware:
 def _is_staff(user) -> bool:
     """Anyone who can open the admin: Django staff or Wagtail's admin access."""
     return bool(user.is_staff or user.has_perm("wagtailadmin.access_admin"))
+
+
+class OutOfRangeIdMiddleware:
+    """An id past the database's integer range names nothing: answer 404, not 500.
+
+    SQLite refuses to bind an integer beyond 64 bits (OverflowError) where
+    PostgreSQL simply finds no row; every `<int:...>` route, Wagtail's admin
+    included, reaches the database with whatever digits were typed, so this
+    is decided once here rather than in each view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OverflowError):
+            return None
+        return page_not_found(request, Http404("No such item."))

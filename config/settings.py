@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "config.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Ids past the database's integer range are a 404 (config/middleware.py).
+    "config.middleware.OutOfRangeIdMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
