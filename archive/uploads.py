@@ -43,6 +43,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -169,7 +170,7 @@ def upload_append(
     if upload.status != UploadStatus.RECEIVING:
         raise UploadError(
             _("This upload takes no more data."),
-            status=409 if upload.status != UploadStatus.FAILED else 410,
+            status=410 if upload.status in (UploadStatus.FAILED, UploadStatus.EXPIRED) else 409,
             offset=upload.offset,
         )
     if length > CHUNK_MAX_BYTES:
@@ -348,6 +349,50 @@ def _delete_stored(name: str) -> None:
 
     if name:
         default_storage.delete(name)
+
+
+def expired_message() -> str:
+    return _(
+        "This recording was not finished sending for a long time, so its partial copy was "
+        "deleted from the archive. Nothing of it was kept. Please send it again."
+    )
+
+
+def uploads_expire(*, now: datetime | None = None) -> int:
+    """Delete partial files of uploads left unfinished too long; return how many.
+
+    A partial recording is a storyteller's words sitting on the server outside
+    any testimony, its consent or its withdrawal: it must not stay forever.
+    An upload not written to for TESTIMONIO_UPLOAD_EXPIRE_AFTER seconds is
+    marked expired (the storyteller who comes back is told so and may send it
+    again) and its `.part` file removed; a `.part` file no upload knows of
+    (a crash between creating the file and the row) goes too, once as old.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.TESTIMONIO_UPLOAD_EXPIRE_AFTER)
+    stale = list(
+        Upload.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff).only("key")
+    )
+    for upload in stale:
+        updated = Upload.objects.filter(pk=upload.pk, status=UploadStatus.RECEIVING).update(
+            status=UploadStatus.EXPIRED, error=expired_message(), updated_at=now
+        )
+        if updated:
+            part_path(upload).unlink(missing_ok=True)
+            logger.info("Upload %s expired unfinished: partial file removed", upload.key)
+    receiving = {
+        str(key)
+        for key in Upload.objects.filter(status=UploadStatus.RECEIVING).values_list(
+            "key", flat=True
+        )
+    }
+    orphans = 0
+    for path in upload_dir().glob("*.part"):
+        old = path.stat().st_mtime < cutoff.timestamp()
+        if path.stem not in receiving and old:
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return len(stale) + orphans
 
 
 def _sha256(path: Path) -> str:

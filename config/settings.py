@@ -241,6 +241,10 @@ TESTIMONIO_ALLOW_SELF_VERIFICATION = env_bool("TESTIMONIO_ALLOW_SELF_VERIFICATIO
 # Largest original accepted by ingest, in bytes (2 GiB by default).
 TESTIMONIO_MAX_UPLOAD_BYTES = env_int("TESTIMONIO_MAX_UPLOAD_BYTES", 2 * 1024**3)
 
+# A storyteller's upload not written to for this long (seconds; 3 days) is
+# expired and its partial file deleted (archive/uploads.py, hourly by beat).
+TESTIMONIO_UPLOAD_EXPIRE_AFTER = env_int("TESTIMONIO_UPLOAD_EXPIRE_AFTER", 3 * 24 * 3600)
+
 # Lifetime of a signed media URL, in seconds.
 TESTIMONIO_MEDIA_URL_MAX_AGE = env_int("TESTIMONIO_MEDIA_URL_MAX_AGE", 6 * 3600)
 # How media bytes leave: "" streams from Django (embedded default);
@@ -297,6 +301,7 @@ TESTIMONIO_JOB_STALE_AFTER = env_int("TESTIMONIO_JOB_STALE_AFTER", 120)
 TESTIMONIO_JOB_SWEEP_EVERY = env_int("TESTIMONIO_JOB_SWEEP_EVERY", 30)
 CELERY_BEAT_SCHEDULE = {
     "lift-embargoes": {"task": "archive.tasks.lift_embargoes", "schedule": 3600.0},
+    "expire-uploads": {"task": "archive.tasks.expire_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -20,13 +20,10 @@ from pathlib import Path
 
 import pytest
 import requests
-import urllib3
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_CONF = ROOT / "deploy" / "nginx" / "testimonio.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # our own self-signed cert
 
 
 def free_port() -> int:
@@ -35,11 +32,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_for(url: str, process: subprocess.Popen, log: Path, verify: str | bool = True) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            requests.get(url, timeout=30, verify=False, allow_redirects=False)
+            requests.get(url, timeout=30, verify=verify, allow_redirects=False)
             return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
@@ -122,6 +119,8 @@ def archive_behind_nginx(tmp_path_factory: pytest.TempPathFactory):
             "1",
             "-subj",
             "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
             "-keyout",
             str(tmp / "key.pem"),
             "-out",
@@ -178,7 +177,7 @@ http {{
     )
     try:
         wait_for(f"http://127.0.0.1:{app_port}/", app, app_log)
-        wait_for(f"https://127.0.0.1:{https_port}/", nginx, nginx_log)
+        wait_for(f"https://127.0.0.1:{https_port}/", nginx, nginx_log, str(tmp / "cert.pem"))
         yield {
             "https": f"https://127.0.0.1:{https_port}",
             "http": f"http://127.0.0.1:{http_port}",
@@ -186,6 +185,7 @@ http {{
             "private": var / "media" / "private",
             "testimonies": testimonies,
             "nginx_log": nginx_log,
+            "cert": str(tmp / "cert.pem"),
         }
     finally:
         nginx.send_signal(signal.SIGQUIT)
@@ -200,7 +200,7 @@ http {{
 def _media_link(site: dict, access: str) -> tuple[str, str]:
     """The signed media link the testimony page gives an anonymous visitor, and its page."""
     testimony = site["testimonies"][access]
-    page = requests.get(f"{site['https']}/t/{testimony['id']}", verify=False, timeout=30)
+    page = requests.get(f"{site['https']}/t/{testimony['id']}", verify=site["cert"], timeout=30)
     links = re.findall(r'(/media/[0-9a-f-]{36}/\?s=[^"&]+)', page.text)
     return (links[0] if links else ""), page.text
 
@@ -217,7 +217,7 @@ def test_nginx_serves_a_recording_only_after_the_archive_allowed_it(archive_behi
     site = archive_behind_nginx
     link, page = _media_link(site, "public")
     assert link, "the public testimony's page offers no media link"
-    played = requests.get(site["https"] + link, verify=False, timeout=30)
+    played = requests.get(site["https"] + link, verify=site["cert"], timeout=30)
     assert played.status_code == 200
     stored = [
         p for p in site["private"].rglob("*") if p.is_file() and p.read_bytes() == played.content
@@ -226,16 +226,16 @@ def test_nginx_serves_a_recording_only_after_the_archive_allowed_it(archive_behi
     assert played.headers["Cache-Control"] == "private, no-store"
     assert "X-Accel-Redirect" not in played.headers  # nginx consumed it
     ranged = requests.get(
-        site["https"] + link, headers={"Range": "bytes=0-99"}, verify=False, timeout=30
+        site["https"] + link, headers={"Range": "bytes=0-99"}, verify=site["cert"], timeout=30
     )
     assert ranged.status_code == 206 and len(ranged.content) == 100
 
-    unsigned = requests.get(site["https"] + link.split("?")[0], verify=False, timeout=30)
+    unsigned = requests.get(site["https"] + link.split("?")[0], verify=site["cert"], timeout=30)
     assert unsigned.status_code == 403
-    tampered = requests.get(site["https"] + link[:-3] + "xyz", verify=False, timeout=30)
+    tampered = requests.get(site["https"] + link[:-3] + "xyz", verify=site["cert"], timeout=30)
     assert tampered.status_code == 403
     relative = stored[0].relative_to(site["private"])
-    direct = requests.get(f"{site['https']}/protected/{relative}", verify=False, timeout=30)
+    direct = requests.get(f"{site['https']}/protected/{relative}", verify=site["cert"], timeout=30)
     assert direct.status_code == 404 and direct.content != played.content
 
 
@@ -246,9 +246,8 @@ def test_restricted_testimony_gives_no_media_through_nginx(archive_behind_nginx)
 
 
 def test_secure_cookies_and_hsts_come_through_the_proxy(archive_behind_nginx) -> None:
-    answer = requests.get(
-        archive_behind_nginx["https"] + "/accounts/login/", verify=False, timeout=30
-    )
+    site = archive_behind_nginx
+    answer = requests.get(site["https"] + "/accounts/login/", verify=site["cert"], timeout=30)
     assert answer.status_code == 200
     assert "max-age=31536000" in answer.headers["Strict-Transport-Security"]
     assert "secure" in answer.headers["Set-Cookie"].lower()
