@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -110,6 +111,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "csp",
+    # Failed sign-ins counted and locked out (admin and site alike).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +134,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Ids past the database's integer range are a 404 (config/middleware.py).
     "config.middleware.OutOfRangeIdMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -314,6 +319,7 @@ LOGGING = {
         "faster_whisper": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -359,6 +365,7 @@ SEARCH_API_RATE_LIMIT = env_int("SEARCH_API_RATE_LIMIT", 60)
 # account is a registered user and sees public testimony only; staff roles are
 # given only in the admin. See archive/accounts/.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out name and address first
     "django.contrib.auth.backends.ModelBackend",  # the Wagtail admin's username login
     "allauth.account.auth_backends.AuthenticationBackend",  # the site's email login
 ]
@@ -394,6 +401,17 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy the client address is in X-Forwarded-For: say how many
 # proxies to trust, or every visitor shares the proxy's limit.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one name
+# from one address, that pair waits AXES_COOLOFF_MINUTES. Per pair, so nobody
+# can lock an editor out of the admin from elsewhere. REMOTE_ADDR only, as for
+# the search allowance: a proxy in front must set it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "config.login_throttle.attempted_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # --- Mail ---------------------------------------------------------------------
 # Embedded default: the console backend, so `make run` prints the verification
