@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import COMMENTS_RELATION_NAME, PageLogEntry, WorkflowState
 
+from archive.backups import purge_journal_add
 from archive.compaction import compact_after_purge
 from archive.consent import consent_withdraw
 from archive.errors import ConsentError
@@ -79,6 +80,10 @@ def testimony_purge(*, testimony: TestimonyPage, by: Any = None) -> TestimonyPag
         Redirect.objects.filter(redirect_page_id=testimony.pk).delete()
         transaction.on_commit(lambda: _delete_files(files))
     _compact_admin_search_index()
+    purged = (testimony.pk, testimony.consent_id, testimony.purged_at)
+    transaction.on_commit(
+        lambda: purge_journal_add(testimony_id=purged[0], consent_id=purged[1], purged_at=purged[2])
+    )
     testimony_purged.send(sender=TestimonyPage, testimony=testimony)
     # Last, once everything is committed: the deleted pages leave the WAL and the file.
     transaction.on_commit(compact_after_purge)

@@ -209,6 +209,10 @@ WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 # media byte goes through a view that asks archive.access.
 MEDIA_ROOT = env_path("TESTIMONIO_MEDIA_ROOT", VAR_DIR / "media")
 PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
+# Every purge is also appended here (ids and dates only), outside the database,
+# so restoring an older backup purges again what was purged since
+# (archive/backups.py). Keep it beside, not inside, the backups.
+TESTIMONIO_PURGE_JOURNAL = env_path("TESTIMONIO_PURGE_JOURNAL", VAR_DIR / "purges.jsonl")
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -8,7 +8,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "the editor's real password"
+PASSWORD = "the editor's real password"  # noqa: S105 - a test account
 
 
 @pytest.fixture
