@@ -37,6 +37,7 @@ file longer than it (a crash between write and update) is cut back to it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import logging
@@ -73,6 +74,8 @@ CHUNKS_PER_MINUTE = 120
 MAX_DURATION_SECONDS = 4 * 3600
 _PIECE = 64 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# No space left on the device, or over the disk quota.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class UploadError(ArchiveError):
@@ -202,12 +205,28 @@ def upload_append(
         handle.truncate(upload.offset)
         handle.seek(upload.offset)
         remaining = length
-        while remaining:
-            piece = stream.read(min(_PIECE, remaining))
-            if not piece:
-                break
-            handle.write(piece)
-            remaining -= len(piece)
+        try:
+            while remaining:
+                piece = stream.read(min(_PIECE, remaining))
+                if not piece:
+                    break
+                handle.write(piece)
+                remaining -= len(piece)
+            handle.flush()
+        except OSError as e:
+            if e.errno not in DISK_FULL:
+                raise
+            # Keep what was confirmed, drop the half chunk: the client retries it.
+            handle.truncate(upload.offset)
+            logger.error("Upload %s: the media disk is full", upload.key)
+            raise UploadError(
+                _(
+                    "The archive has no room to store this recording right now. What arrived "
+                    "is kept: try again later and it will continue from there."
+                ),
+                status=507,
+                offset=upload.offset,
+            ) from e
         if remaining:
             handle.truncate(upload.offset)
             raise UploadError(

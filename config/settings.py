@@ -250,6 +250,10 @@ TESTIMONIO_ALLOW_SELF_VERIFICATION = env_bool("TESTIMONIO_ALLOW_SELF_VERIFICATIO
 # Largest original accepted by ingest, in bytes (2 GiB by default).
 TESTIMONIO_MAX_UPLOAD_BYTES = env_int("TESTIMONIO_MAX_UPLOAD_BYTES", 2 * 1024**3)
 
+# Space the media disk keeps free: ingest refuses a recording that would
+# leave less (its web copy and transcripts need room too).
+TESTIMONIO_DISK_RESERVE_BYTES = env_int("TESTIMONIO_DISK_RESERVE_BYTES", 64 * 1024**2)
+
 # A storyteller's upload not written to for this long (seconds; 3 days) is
 # expired and its partial file deleted (archive/uploads.py, hourly by beat).
 TESTIMONIO_UPLOAD_EXPIRE_AFTER = env_int("TESTIMONIO_UPLOAD_EXPIRE_AFTER", 3 * 24 * 3600)
