@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "csp",
     # Failed sign-ins counted and locked out (admin and site alike).
     "axes",
+    # Two-factor sign-in for staff (archive/accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.StaffIdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "archive.accounts.two_factor.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Ids past the database's integer range are a 404 (config/middleware.py).
@@ -409,6 +414,11 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy the client address is in X-Forwarded-For: say how many
 # proxies to trust, or every visitor shares the proxy's limit.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+
+# Staff (editors, archivists, administrators) sign in with a one-time code from
+# an authenticator app as well as their password when this is on.
+TESTIMONIO_STAFF_TWO_FACTOR = env_bool("TESTIMONIO_STAFF_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = "Testimonio"
 
 # Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one name
 # from one address, that pair waits AXES_COOLOFF_MINUTES. Per pair, so nobody
