@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-postgres install system-deps lint check clean
 
 run: install
+	$(BIN)/python -m config.secrets
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py rebuild_index
@@ -25,13 +26,14 @@ test-postgres: install
 install: system-deps $(STAMP)
 
 # ffmpeg (media), espeak-ng and sox (demo and test speech), Chromium (browser tests),
-# Pango (WeasyPrint's teaching-packet PDFs) and poppler's pdftotext (the tests
-# read those PDFs) come from Debian where we may install them; elsewhere
+# Pango (WeasyPrint's teaching-packet PDFs), poppler's pdftotext (the tests
+# read those PDFs) and nginx with openssl (the tests start deploy/nginx/ on
+# loopback) come from Debian where we may install them; elsewhere
 # ffmpeg comes from the imageio-ffmpeg wheel and the checks say what is missing.
-DEBIAN_PACKAGES := ffmpeg espeak-ng sox chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+DEBIAN_PACKAGES := ffmpeg espeak-ng sox chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 nginx openssl
 system-deps:
 	@missing=""; \
-	for tool in ffmpeg ffprobe espeak-ng sox chromium pdftotext; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	for tool in ffmpeg ffprobe espeak-ng sox chromium pdftotext nginx openssl; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \

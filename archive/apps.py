@@ -13,10 +13,14 @@ class ArchiveConfig(AppConfig):
         from archive import tasks  # noqa: F401
         from archive.accounts import signals
         from archive.accounts.checks import email_backend_check
+        from archive.operations.backups import journal_purge
         from archive.privacy.detection import pii_model_check
+        from archive.signals import testimony_purged
         from archive.transcripts import handlers
 
         checks.register(pii_model_check)
         checks.register(email_backend_check)
         signals.connect()
         handlers.connect()
+        # Every purge is journalled outside the database, for restores (operations/).
+        testimony_purged.connect(journal_purge, dispatch_uid="operations-journal-purge")

@@ -64,3 +64,11 @@ def lift_embargoes() -> int:
     from archive.consent.embargo import embargoes_lift
 
     return len(embargoes_lift())
+
+
+@shared_task
+def expire_uploads() -> int:
+    """Hourly (beat): remove partial uploads left unfinished too long."""
+    from archive.submissions.uploads import uploads_expire
+
+    return uploads_expire()

@@ -201,7 +201,7 @@ class ResearcherApprovalViewSet(ModelViewSet):
 
 
 class TestimonyTitleColumn(Column):
-    """The testimony's title, as archive.testimonies.admin_access lets this administrator read it now.
+    """The testimony's title, as testimonies.admin_access lets this administrator read it now.
 
     Sealed and withdrawn testimony shows as "Restricted testimony N" until
     a reason has been given for it, as in every other admin listing.

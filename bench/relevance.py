@@ -31,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -55,6 +56,8 @@ def setup_django(code: Path) -> None:
     sys.path.insert(0, str(code))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["TESTIMONIO_VAR_DIR"] = str(OUT / "var")
+    # The bench serves no one; its settings run with debug off like production.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     # The archive's own index of the bench database; the benchmark builds its own.
     os.environ["SEARCH_SQLITE_PATH"] = str(OUT / "var" / "search.sqlite3")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

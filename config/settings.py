@@ -8,30 +8,78 @@ switches each piece by variable (DATABASE_URL, CELERY_BROKER_URL, ...).
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp
 
 from config.env import env_bool, env_int, env_list, env_path, env_str
+from config.secrets import load_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTIMONIO_TESTING", False)
 # Tests get their own var/ so a test run never touches the demo archive.
 VAR_DIR = env_path("TESTIMONIO_VAR_DIR", BASE_DIR / "var" / ("test" if TESTING else "run"))
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# The embedded default is a single-machine install bound to localhost; any
-# deployment with DEBUG off must provide its own secret.
-SECRET_KEY = env_str(
-    "DJANGO_SECRET_KEY", "insecure-embedded-default-only-for-localhost" if DEBUG else ""
-)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+# Off unless asked for: a debug page shows settings and code to anyone.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Served over plain HTTP on this machine only (the embedded demo, the test
+# servers): no HTTPS redirect, HSTS or Secure-only cookies, which would lock a
+# loopback visitor out. bin/serve turns it on only for a loopback address.
+PLAIN_HTTP = env_bool("TESTIMONIO_PLAIN_HTTP", DEBUG or TESTING)
+if TESTING:
+    # Servers a test starts as subprocesses run with debug off, over loopback
+    # HTTP, and must sign and check with the test run's own key.
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("TESTIMONIO_PLAIN_HTTP", "1")
+SECRET_KEY = load_secret_key(debug=DEBUG, key_file=VAR_DIR / "secret-key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Transport and browser protections ----------------------------------------
+# Safe without reading a hardening guide: HTTPS only, cookies never sent in
+# clear, nothing framed or sniffed. PLAIN_HTTP (loopback only) relaxes transport.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not PLAIN_HTTP)
+# Behind a proxy that ends TLS and says so in X-Forwarded-Proto. Only set it
+# when the proxy strips that header from what clients send.
+if env_bool("TESTIMONIO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if PLAIN_HTTP else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = not PLAIN_HTTP
+CSRF_COOKIE_SECURE = not PLAIN_HTTP
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Staff sessions end after this many idle seconds (config/middleware.py);
+# public visitors keep Django's usual session.
+TESTIMONIO_STAFF_IDLE_SECONDS = env_int("TESTIMONIO_STAFF_IDLE_SECONDS", 30 * 60)
+
+# Content Security Policy (django-csp): the public pages load scripts, styles
+# and media from this site only, with no inline code. Recording pages may show
+# the browser's own recording (blob:). The Wagtail admin keeps its own pages.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "media-src": [csp.SELF, "blob:"],
+        "connect-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 INSTALLED_APPS = [
     "transcription",
@@ -62,10 +110,19 @@ INSTALLED_APPS = [
     # researchers (archive/accounts/); staff roles are given only in the admin.
     "allauth",
     "allauth.account",
+    "csp",
+    # Failed sign-ins counted and locked out (admin and site alike).
+    "axes",
+    # Two-factor sign-in for staff (archive/accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Microphone and camera only where a storyteller records (config/middleware.py).
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The public site follows the browser's Accept-Language (English or Spanish).
@@ -75,8 +132,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.middleware.StaffIdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "archive.accounts.two_factor.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Ids past the database's integer range are a 404 (config/middleware.py).
+    "config.middleware.OutOfRangeIdMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,20 +202,31 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Hashed, compressed, long-cached static files once `collectstatic` has run
+# (bin/serve runs it with TESTIMONIO_STATIC_MANIFEST=1); until then (debug,
+# tests, a first manage.py command) whitenoise serves them from the apps' folders.
+STATIC_COLLECTED = env_bool(
+    "TESTIMONIO_STATIC_MANIFEST",
+    not (DEBUG or TESTING) and (STATIC_ROOT / "staticfiles.json").is_file(),
+)
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 # Never a public media directory: MEDIA_URL is deliberately unset and every
 # media byte goes through a view that asks archive.access.
 MEDIA_ROOT = env_path("TESTIMONIO_MEDIA_ROOT", VAR_DIR / "media")
 PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
+# Every purge is also appended here (ids and dates only), outside the database,
+# so restoring an older backup purges again what was purged since
+# (archive/backups.py). Keep it beside, not inside, the backups.
+TESTIMONIO_PURGE_JOURNAL = env_path("TESTIMONIO_PURGE_JOURNAL", VAR_DIR / "purges.jsonl")
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
     },
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
 
@@ -179,6 +254,14 @@ TESTIMONIO_ALLOW_SELF_VERIFICATION = env_bool("TESTIMONIO_ALLOW_SELF_VERIFICATIO
 
 # Largest original accepted by ingest, in bytes (2 GiB by default).
 TESTIMONIO_MAX_UPLOAD_BYTES = env_int("TESTIMONIO_MAX_UPLOAD_BYTES", 2 * 1024**3)
+
+# Space the media disk keeps free: ingest refuses a recording that would
+# leave less (its web copy and transcripts need room too).
+TESTIMONIO_DISK_RESERVE_BYTES = env_int("TESTIMONIO_DISK_RESERVE_BYTES", 64 * 1024**2)
+
+# A storyteller's upload not written to for this long (seconds; 3 days) is
+# expired and its partial file deleted (archive/uploads.py, hourly by beat).
+TESTIMONIO_UPLOAD_EXPIRE_AFTER = env_int("TESTIMONIO_UPLOAD_EXPIRE_AFTER", 3 * 24 * 3600)
 
 # Lifetime of a signed media URL, in seconds.
 TESTIMONIO_MEDIA_URL_MAX_AGE = env_int("TESTIMONIO_MEDIA_URL_MAX_AGE", 6 * 3600)
@@ -236,6 +319,7 @@ TESTIMONIO_JOB_STALE_AFTER = env_int("TESTIMONIO_JOB_STALE_AFTER", 120)
 TESTIMONIO_JOB_SWEEP_EVERY = env_int("TESTIMONIO_JOB_SWEEP_EVERY", 30)
 CELERY_BEAT_SCHEDULE = {
     "lift-embargoes": {"task": "archive.tasks.lift_embargoes", "schedule": 3600.0},
+    "expire-uploads": {"task": "archive.tasks.expire_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -248,13 +332,45 @@ LOGGING = {
         "faster_whisper": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Search API: requests a minute per client address (search/api.py).
+# --- Cache ----------------------------------------------------------------------
+# Rate limits (search, sign-in) count in Django's cache, so every server process
+# must see the same one. Embedded default: a folder under var/, which the
+# gunicorn workers of one machine share. At scale: CACHE_URL=redis://host:6379/1.
+# Tests: memory, unless CACHE_URL is given.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "testimonio",
+        }
+    }
+elif CACHE_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r}: only redis:// and rediss:// are supported."
+    )
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# Searches a minute per client address, the page and the API together
+# (search/rate_limit.py).
 SEARCH_API_RATE_LIMIT = env_int("SEARCH_API_RATE_LIMIT", 60)
 
 # --- Accounts (django-allauth) ------------------------------------------------
@@ -262,6 +378,7 @@ SEARCH_API_RATE_LIMIT = env_int("SEARCH_API_RATE_LIMIT", 60)
 # account is a registered user and sees public testimony only; staff roles are
 # given only in the admin. See archive/accounts/.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out name and address first
     "django.contrib.auth.backends.ModelBackend",  # the Wagtail admin's username login
     "allauth.account.auth_backends.AuthenticationBackend",  # the site's email login
 ]
@@ -277,7 +394,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Testimonio] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if PLAIN_HTTP else "https"
 # allauth's throttles, in Django's cache: "ip" is the client address, "key" the
 # email address typed (the account). signup_email is ours (archive/accounts/forms.py).
 # With several server processes, Django's cache must be shared (e.g. Redis) for
@@ -297,6 +414,22 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy the client address is in X-Forwarded-For: say how many
 # proxies to trust, or every visitor shares the proxy's limit.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+
+# Staff (editors, archivists, administrators) sign in with a one-time code from
+# an authenticator app as well as their password when this is on.
+TESTIMONIO_STAFF_TWO_FACTOR = env_bool("TESTIMONIO_STAFF_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = "Testimonio"
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one name
+# from one address, that pair waits AXES_COOLOFF_MINUTES. Per pair, so nobody
+# can lock an editor out of the admin from elsewhere. REMOTE_ADDR only, as for
+# the search allowance: a proxy in front must set it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "config.login_throttle.attempted_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # --- Mail ---------------------------------------------------------------------
 # Embedded default: the console backend, so `make run` prints the verification

@@ -2,51 +2,23 @@
 
 Same selectors, hence the same access policy, as the search page: an
 anonymous client sees what an anonymous visitor sees, a logged-in session
-what its user may. Rate limited per client address through Django's cache
-(a fixed window), because the API is the easiest surface to scrape.
+what its user may. Rate limited per client address together with the search
+page (search/rate_limit.py).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from search.api_schema import SCHEMA
 from search.backends.base import SearchResults, SearchUnavailable
 from search.query import QueryError
+from search.rate_limit import refusal_message, seconds_until_allowed
 from search.selectors import GROUP_PAGE_SIZE, search_testimonies
 from search.views import UNAVAILABLE, filters_from, page_number
-
-RATE_WINDOW_SECONDS = 60
-
-
-def _rate_limit() -> int:
-    return int(getattr(settings, "SEARCH_API_RATE_LIMIT", 60))
-
-
-def _over_limit(request: HttpRequest) -> int:
-    """Seconds until the client may ask again, or 0 when within its allowance.
-
-    REMOTE_ADDR only: a forwarded-for header is the client's to forge, so a
-    proxy in front must set REMOTE_ADDR (as gunicorn behind nginx does).
-    """
-    now = int(time.time())
-    window = now // RATE_WINDOW_SECONDS
-    key = f"search-api-rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS + 1)
-        used = 1
-    if used > _rate_limit():
-        return (window + 1) * RATE_WINDOW_SECONDS - now or 1
-    return 0
 
 
 def _error(message: str, status: int, **headers: str) -> JsonResponse:
@@ -101,13 +73,9 @@ def _payload(results: SearchResults, page: int) -> dict[str, Any]:
 
 @require_safe
 def search(request: HttpRequest) -> JsonResponse:
-    wait = _over_limit(request)
+    wait = seconds_until_allowed(request)
     if wait:
-        return _error(
-            f"Too many requests: at most {_rate_limit()} a minute. Retry in {wait} s.",
-            429,
-            **{"Retry-After": str(wait)},
-        )
+        return _error(refusal_message(wait), 429, **{"Retry-After": str(wait)})
     text = request.GET.get("q", "")
     filters = filters_from(request.GET)
     page = page_number(request.GET)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from search.backends.base import SearchUnavailable
 from search.query import QueryError
+from search.rate_limit import refusal_message, seconds_until_allowed
 from search.selectors import (
     ALL_MOMENTS,
     BEST_MOMENTS,
@@ -54,6 +55,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "match_all": filters.match_all,
     }
     status = 200
+    wait = seconds_until_allowed(request) if text.strip() or filters else 0
+    if wait:
+        context["error"] = refusal_message(wait)
+        response = render(request, "search/search.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if text.strip() or filters:
         page = page_number(request.GET)
         expanded = _expanded(request.GET)

@@ -18,6 +18,7 @@ ROOMS = (
     "collections",
     "consent",
     "interchange",
+    "operations",
     "privacy",
     "research",
     "submissions",

@@ -8,10 +8,12 @@ collection the asker may not see is "not found", never "forbidden".
 from __future__ import annotations
 
 import json
+import math
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.db import transaction
 from django.http import (
     Http404,
@@ -315,9 +317,12 @@ def collection_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _seconds(raw: str) -> float:
     """Seconds from ``?t=``, to the hundredth (a segment may start at 23.42)."""
     try:
-        value = round(float(raw), 2)
+        number = float(raw)
     except ValueError:
         return 0
+    if not math.isfinite(number):  # inf, nan, 1e400: a typed URL, not a moment
+        raise BadRequest("t must be a number of seconds.")
+    value = round(number, 2)
     return value if 0 <= value < 10**7 else 0
 
 

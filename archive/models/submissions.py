@@ -45,6 +45,8 @@ class UploadStatus(models.TextChoices):
     COMPLETE = "complete", "Received"
     INGESTED = "ingested", "Handed to ingest"
     FAILED = "failed", "Failed"
+    # Left unfinished past TESTIMONIO_UPLOAD_EXPIRE_AFTER: its partial file is deleted.
+    EXPIRED = "expired", "Expired unfinished"
 
 
 class Upload(models.Model):

@@ -107,7 +107,7 @@ def _upload_state(request: HttpRequest, found: Upload) -> HttpResponse:
         "status": str(found.status),
     }
     status = 200
-    if found.status == UploadStatus.FAILED:
+    if found.status in (UploadStatus.FAILED, UploadStatus.EXPIRED):
         body["error"] = found.error
         status = 422 if request.method == "PATCH" else 200
     if found.status == UploadStatus.INGESTED:

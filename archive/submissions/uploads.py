@@ -37,12 +37,14 @@ file longer than it (a crash between write and update) is cut back to it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,6 +76,8 @@ CHUNKS_PER_MINUTE = 120
 MAX_DURATION_SECONDS = 4 * 3600
 _PIECE = 64 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# No space left on the device, or over the disk quota.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class UploadError(ArchiveError):
@@ -171,7 +175,7 @@ def upload_append(
     if upload.status != UploadStatus.RECEIVING:
         raise UploadError(
             _("This upload takes no more data."),
-            status=409 if upload.status != UploadStatus.FAILED else 410,
+            status=410 if upload.status in (UploadStatus.FAILED, UploadStatus.EXPIRED) else 409,
             offset=upload.offset,
         )
     if length > CHUNK_MAX_BYTES:
@@ -203,12 +207,28 @@ def upload_append(
         handle.truncate(upload.offset)
         handle.seek(upload.offset)
         remaining = length
-        while remaining:
-            piece = stream.read(min(_PIECE, remaining))
-            if not piece:
-                break
-            handle.write(piece)
-            remaining -= len(piece)
+        try:
+            while remaining:
+                piece = stream.read(min(_PIECE, remaining))
+                if not piece:
+                    break
+                handle.write(piece)
+                remaining -= len(piece)
+            handle.flush()
+        except OSError as e:
+            if e.errno not in DISK_FULL:
+                raise
+            # Keep what was confirmed, drop the half chunk: the client retries it.
+            handle.truncate(upload.offset)
+            logger.error("Upload %s: the media disk is full", upload.key)
+            raise UploadError(
+                _(
+                    "The archive has no room to store this recording right now. What arrived "
+                    "is kept: try again later and it will continue from there."
+                ),
+                status=507,
+                offset=upload.offset,
+            ) from e
         if remaining:
             handle.truncate(upload.offset)
             raise UploadError(
@@ -348,6 +368,50 @@ def _delete_stored(name: str) -> None:
 
     if name:
         default_storage.delete(name)
+
+
+def expired_message() -> str:
+    return _(
+        "This recording was not finished sending for a long time, so its partial copy was "
+        "deleted from the archive. Nothing of it was kept. Please send it again."
+    )
+
+
+def uploads_expire(*, now: datetime | None = None) -> int:
+    """Delete partial files of uploads left unfinished too long; return how many.
+
+    A partial recording is a storyteller's words sitting on the server outside
+    any testimony, its consent or its withdrawal: it must not stay forever.
+    An upload not written to for TESTIMONIO_UPLOAD_EXPIRE_AFTER seconds is
+    marked expired (the storyteller who comes back is told so and may send it
+    again) and its `.part` file removed; a `.part` file no upload knows of
+    (a crash between creating the file and the row) goes too, once as old.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.TESTIMONIO_UPLOAD_EXPIRE_AFTER)
+    stale = list(
+        Upload.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff).only("key")
+    )
+    for upload in stale:
+        updated = Upload.objects.filter(pk=upload.pk, status=UploadStatus.RECEIVING).update(
+            status=UploadStatus.EXPIRED, error=expired_message(), updated_at=now
+        )
+        if updated:
+            part_path(upload).unlink(missing_ok=True)
+            logger.info("Upload %s expired unfinished: partial file removed", upload.key)
+    receiving = {
+        str(key)
+        for key in Upload.objects.filter(status=UploadStatus.RECEIVING).values_list(
+            "key", flat=True
+        )
+    }
+    orphans = 0
+    for path in upload_dir().glob("*.part"):
+        old = path.stat().st_mtime < cutoff.timestamp()
+        if path.stem not in receiving and old:
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return len(stale) + orphans
 
 
 def _sha256(path: Path) -> str:

@@ -6,9 +6,11 @@ no byte behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -72,6 +75,7 @@ def testimony_ingest(
     _validate(details, consent)
     display_name = safe_display_name(filename)
     info = _check_media(source, display_name)
+    _check_room(info.size_bytes, display_name)
     digest = _sha256(source)
     parent = parent or _archive_index()
 
@@ -118,11 +122,37 @@ def testimony_ingest(
             )
     except ConsentError as e:
         raise IngestError(f"The consent is not complete: {e}") from e
-    except Exception:
-        # The database rolled back; the stored file must go too.
-        if media is not None and media.original.name:
-            media.original.storage.delete(media.original.name)
+    except Exception as e:
+        # The database rolled back; the stored file (even a half-written one,
+        # which has no name yet) must go too: it sits in the media's own folder.
+        if media is not None:
+            _remove_stored(media)
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise IngestError(
+                f"{display_name}: the archive's media disk filled up while storing it. "
+                "Nothing was kept: free some space (or move TESTIMONIO_MEDIA_ROOT to a larger "
+                "disk) and ingest it again."
+            ) from e
         raise
+
+
+def _remove_stored(media: MediaAsset) -> None:
+    storage = media.original.storage
+    folder = Path(storage.path(f"originals/{media.key}"))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_room(size: int, display_name: str) -> None:
+    """Refuse before writing a byte when the media disk cannot hold the file."""
+    location = Path(default_storage.location)
+    location.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(location).free
+    if size + settings.TESTIMONIO_DISK_RESERVE_BYTES > free:
+        raise IngestError(
+            f"{display_name}: the archive's media disk has {_megabytes(free)} free and this "
+            f"recording needs {_megabytes(size)} (and its web copy more). Nothing was kept: "
+            "free some space or move TESTIMONIO_MEDIA_ROOT to a larger disk."
+        )
 
 
 def safe_display_name(filename: str) -> str:

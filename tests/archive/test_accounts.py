@@ -331,8 +331,11 @@ def test_the_account_pages_speak_spanish_to_a_spanish_browser(make_account):
 def test_a_live_site_that_would_only_print_its_mails_is_warned(settings):
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # the demo prints mails on purpose
+    assert email_backend_check() == []
+    settings.ALLOWED_HOSTS = ["archive.example.org"]
     [warning] = email_backend_check()
-    assert warning.id == "archive.W101"
+    assert warning.id == "archive.W102"
     assert "EMAIL_HOST" in warning.hint
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert email_backend_check() == []

@@ -59,9 +59,28 @@ def browser(django_db_setup):
     _carry_serialized_contents(contents)
 
 
+def watch_content_security_policy(page) -> list[str]:
+    """Every Content Security Policy refusal Chromium reports on `page`, as it happens.
+
+    The public pages promise to run with a strict policy and no inline code:
+    anything the policy blocks (a script, a style, a media source) is a page
+    that silently stopped working for its visitor.
+    """
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
+    refused = watch_content_security_policy(page)
     yield page
     context.close()
+    assert not refused, f"the Content Security Policy blocked: {refused}"

@@ -4,6 +4,7 @@ after a storyteller withdraws, the visitor sees only the placeholder."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from archive.consent.services import consent_withdraw
@@ -39,7 +40,7 @@ def test_educator_collects_reorders_publishes_and_a_withdrawn_clip_becomes_a_pla
     second = make_testimony("Bluebell")
     make_account("educator", password="pw-educator")
     client = Client()
-    assert client.login(username="educator", password="pw-educator")
+    assert client.login(request=HttpRequest(), username="educator", password="pw-educator")
     educator = browser.new_context()
     educator.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, watch_content_security_policy
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,9 +41,12 @@ def microphone_page(browser, tmp_path: Path):
     recorder = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
     context = recorder.new_context(viewport={"width": 390, "height": 844})  # a phone
     context.grant_permissions(["microphone"])
-    yield context, context.new_page()
+    page = context.new_page()
+    refused = watch_content_security_policy(page)
+    yield context, page
     context.close()
     recorder.close()
+    assert not refused, f"the Content Security Policy blocked: {refused}"
 
 
 # One test, not several: each transactional test empties the database.

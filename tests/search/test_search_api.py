@@ -122,7 +122,7 @@ def test_api_is_rate_limited_per_client_with_retry_after(settings) -> None:
     assert statuses == [200, 200, 200, 429]
     refused = client.get("/api/search/", {"q": "hold"})
     assert 1 <= int(refused["Retry-After"]) <= 60
-    assert "Too many requests" in refused.json()["error"]
+    assert "Too many searches" in refused.json()["error"]
     other = Client(REMOTE_ADDR="203.0.113.10").get("/api/search/", {"q": "hold"})
     assert other.status_code == 200
 
@@ -277,3 +277,46 @@ def test_too_many_words_is_a_clear_400() -> None:
     response = Client().get("/api/search/", {"q": " ".join(f"w{n}" for n in range(40))})
     assert response.status_code == 400
     assert "the limit is 32" in response.json()["error"]
+
+
+@pytest.mark.usefixtures("indexed")
+def test_the_search_page_and_the_api_share_one_allowance(settings) -> None:
+    """A client refused by the API cannot keep scraping through the HTML page."""
+    settings.SEARCH_API_RATE_LIMIT = 3
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    assert client.get("/api/search/", {"q": "hold"}).status_code == 200
+    assert client.get("/search/", {"q": "hold"}).status_code == 200
+    assert client.get("/api/search/", {"q": "hold"}).status_code == 200
+    refused = client.get("/search/", {"q": "hold"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Too many searches" in refused.content.decode()
+    assert client.get("/api/search/", {"q": "hold"}).status_code == 429
+    # An empty search page is a form, not a search: it stays open.
+    assert client.get("/search/").status_code == 200
+
+
+@pytest.mark.usefixtures("indexed")
+def test_the_allowance_is_counted_in_a_shared_redis_cache(settings) -> None:
+    """With CACHE_URL on Redis, every server process counts against the same allowance."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": "testimonio-test",
+        }
+    }
+    server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    for key in server.scan_iter("testimonio-test:*"):
+        server.delete(key)
+    settings.SEARCH_API_RATE_LIMIT = 2
+    client = Client(REMOTE_ADDR="203.0.113.21")
+    assert client.get("/search/", {"q": "hold"}).status_code == 200
+    [key] = list(server.scan_iter("testimonio-test:*search-rate:203.0.113.21:*"))
+    assert int(server.get(key)) == 1
+    # Another process's count, written straight to Redis, is this process's too.
+    server.incr(key)
+    assert client.get("/api/search/", {"q": "hold"}).status_code == 429
+    server.delete(key)

@@ -206,6 +206,14 @@
       // The answer to the last chunk may have been lost: it may be done already.
       const known = await serverState(state.url);
       if (known === null) { forget(); return; }
+      if (known.status === "expired") {
+        // The server deleted the unfinished copy; a recording kept here is sent anew.
+        localStorage.removeItem(storageKey);
+        say(known.error, true);
+        const again = await loadRecording();
+        if (again && again.blob) chosen = { blob: again.blob, name: again.name, recorded: true };
+        return;
+      }
       if (finish(known)) return;
     } catch (error) {
       // Offline now: send() below waits for the connection.

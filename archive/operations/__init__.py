@@ -1,0 +1,1 @@
+"""Running the archive: backups, restores and the purge journal that outlives them."""
