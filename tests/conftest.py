@@ -25,6 +25,17 @@ def _model_cache(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Each test starts in English: LocaleMiddleware leaves the last request's language
+    active in the thread, so a service called after a Spanish page would speak Spanish."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def private_root(settings, tmp_path: Path) -> Path:
     """Each test stores media and its search index under its own temporary folder."""
     root = tmp_path / "private"
