@@ -90,10 +90,17 @@ def _build_archive(manifest_path: Path) -> dict[str, Any]:
     from django.core.management import call_command
 
     from archive.consent.services import ConsentTerms
-    from archive.models import Redaction, RedactionStatus, TranscriptStatus
+    from archive.models import (
+        CoverageFlag,
+        FlagStatus,
+        Redaction,
+        RedactionStatus,
+        TranscriptStatus,
+    )
     from archive.privacy.redaction import redaction_dismiss
     from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
     from archive.testimonies.publishing import testimony_publish
+    from archive.transcripts.coverage import coverage_flag_check
     from archive.transcripts.pipeline import transcript_process
 
     call_command("migrate", verbosity=0)
@@ -137,6 +144,11 @@ def _build_archive(manifest_path: Path) -> dict[str, Any]:
             segment__transcript=transcript, status=RedactionStatus.SUGGESTED
         ):
             redaction_dismiss(redaction=flag)
+        # ... and, having listened, check what the coverage check flagged.
+        for flag in CoverageFlag.objects.filter(
+            transcript__media__testimony=testimony, status=FlagStatus.OPEN
+        ):
+            coverage_flag_check(flag_id=flag.pk, transcript_id=flag.transcript_id, by=None)
         testimony_publish(testimony=testimony)
         transcript.refresh_from_db()
         translations = transcript.translations.filter(status=TranscriptStatus.DONE).count()
