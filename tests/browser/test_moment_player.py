@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ def test_media_is_audited_when_played_not_when_opened_and_cite_follows_the_playe
         valid_until=timezone.localdate() + timedelta(days=30),
     )
     client = Client()
-    assert client.login(username="scholar", password="pw-scholar")
+    assert client.login(request=HttpRequest(), username="scholar", password="pw-scholar")
     context = browser.new_context()
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
