@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.deploy.conftest import stop_group
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE_CONF = ROOT / "deploy" / "nginx" / "testimonio.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -40,7 +42,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, verify: str | bool 
             return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
-    process.kill()
+    stop_group(process)
     pytest.fail(log.read_text())
 
 
@@ -169,11 +171,13 @@ http {{
         env=env,
         stdout=app_log.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     nginx = subprocess.Popen(
         [NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
         stdout=nginx_log.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         wait_for(f"http://127.0.0.1:{app_port}/", app, app_log)
@@ -189,12 +193,8 @@ http {{
         }
     finally:
         nginx.send_signal(signal.SIGQUIT)
-        app.terminate()
         for process in (nginx, app):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_group(process)
 
 
 def _media_link(site: dict, access: str) -> tuple[str, str]:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.deploy.conftest import stop_group
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -48,7 +50,12 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     )
     log = (var / "serve.log").open("w")
     process = subprocess.Popen(
-        [str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [str(ROOT / "bin" / "serve")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     # collectstatic compresses every static file first: slow on a busy machine.
@@ -60,12 +67,10 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
     else:
-        process.kill()
+        stop_group(process)
         pytest.fail((var / "serve.log").read_text())
     yield base, port, process, var
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
+    stop_group(process)
     log.close()
 
 
