@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from defusedxml.ElementTree import fromstring
 from sickle import Sickle
-from sickle.oaiexceptions import BadResumptionToken, IdDoesNotExist, NoRecordsMatch
+from sickle.oaiexceptions import IdDoesNotExist, NoRecordsMatch
 
 from archive.consent.withdrawal import testimony_withdraw
 from archive.interchange import oai
@@ -203,7 +204,7 @@ def _error(client, query: str) -> tuple[str, ET.Element]:
     response = client.get(f"/oai/?{query}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
-    root = ET.fromstring(response.content)
+    root = fromstring(response.content)
     error = root.find("oai:error", NS)
     assert error is not None, response.content
     return error.get("code"), root
@@ -261,7 +262,7 @@ def test_an_expired_or_foreign_token_is_a_bad_resumption_token(client, make_test
     for canary in ("Alpaca", "Bison", "Coyote"):
         make_testimony(canary)
     monkeypatch.setattr(oai, "PAGE_SIZE", 2)
-    first = ET.fromstring(client.get("/oai/?verb=ListIdentifiers&metadataPrefix=oai_dc").content)
+    first = fromstring(client.get("/oai/?verb=ListIdentifiers&metadataPrefix=oai_dc").content)
     token = first.find("oai:ListIdentifiers/oai:resumptionToken", NS)
     assert token.get("completeListSize") == "3" and token.get("cursor") == "0"
     # The token answers its own verb only.
@@ -276,7 +277,7 @@ def test_an_expired_or_foreign_token_is_a_bad_resumption_token(client, make_test
 
 @pytest.mark.django_db
 def test_an_empty_archive_answers_identify_and_no_records(client):
-    root = ET.fromstring(client.get("/oai/?verb=Identify").content)
+    root = fromstring(client.get("/oai/?verb=Identify").content)
     assert root.findtext("oai:Identify/oai:deletedRecord", namespaces=NS) == "persistent"
     code, _ = _error(client, "verb=ListRecords&metadataPrefix=oai_dc")
     assert code == "noRecordsMatch"
