@@ -17,6 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -390,10 +391,9 @@ def _identify(root: ET.Element, request: HttpRequest, args: dict[str, str]) -> N
     _sub(element, OAI_NS, "repositoryName", getattr(settings, "WAGTAIL_SITE_NAME", "Testimonio"))
     _sub(element, OAI_NS, "baseURL", base_url(request))
     _sub(element, OAI_NS, "protocolVersion", "2.0")
-    admin_email = getattr(settings, "TESTIMONIO_OAI_ADMIN_EMAIL", "") or getattr(
-        settings, "DEFAULT_FROM_EMAIL", "archive@example.org"
-    )
-    _sub(element, OAI_NS, "adminEmail", admin_email)
+    # The protocol wants a bare address, and DEFAULT_FROM_EMAIL may carry a display name.
+    configured = getattr(settings, "TESTIMONIO_OAI_ADMIN_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+    _sub(element, OAI_NS, "adminEmail", parseaddr(configured)[1] or configured)
     found = headers()
     earliest = found[0].datestamp if found else datetime(1970, 1, 1, tzinfo=UTC)
     _sub(element, OAI_NS, "earliestDatestamp", datestamp(earliest))

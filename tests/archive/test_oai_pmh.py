@@ -105,6 +105,7 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     assert identify.deletedRecord == "persistent"
     assert identify.granularity == "YYYY-MM-DDThh:mm:ssZ"
     assert identify.baseURL.endswith("/oai/")
+    assert identify.adminEmail == "noreply@localhost"  # the bare address, no display name
 
     formats = list(harvest.sickle.ListMetadataFormats())
     assert [f.metadataPrefix for f in formats] == ["oai_dc"]
