@@ -16,6 +16,7 @@ from defusedxml.ElementTree import fromstring
 from sickle import Sickle
 from sickle.oaiexceptions import IdDoesNotExist, NoRecordsMatch
 
+from archive.consent.services import consent_amend
 from archive.consent.withdrawal import testimony_withdraw
 from archive.interchange import oai
 from archive.models import (
@@ -31,7 +32,16 @@ from archive.models.consent import AccessLevel
 
 NS = {"oai": oai.OAI_NS, "dc": oai.DC_NS}
 # Words that must never leave the archive through the endpoint.
-CANARIES = ("Ocelot", "Narwhal", "Axolotl", "Quokka", "Realname", "Private week")
+CANARIES = (
+    "Ocelot",
+    "Narwhal",
+    "Axolotl",
+    "Quokka",
+    "Wombat",
+    "Marmot",
+    "Realname",
+    "Private week",
+)
 
 
 @pytest.fixture
@@ -44,6 +54,12 @@ def archive(make_testimony):
     make_testimony("Axolotl", publish=False, access_level=AccessLevel.SEALED)
     gone = make_testimony("Quokka")
     testimony_withdraw(testimony=gone, reason="The storyteller asked.", purge=True)
+    # Never public, then withdrawn: harvesters never knew it, so it is no deleted record either.
+    hidden = make_testimony("Wombat", access_level=AccessLevel.RESEARCHERS)
+    testimony_withdraw(testimony=hidden, reason="The storyteller asked.")
+    # Public, then narrowed to researchers: gone for harvesters, without its text.
+    narrowed = make_testimony("Marmot")
+    consent_amend(record=narrowed.consent, access_level=AccessLevel.RESEARCHERS, note="Narrowed.")
     # A title an attacker might write: it must come out as text.
     hostile = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> & co'
     TestimonyPage.objects.filter(pk=other.pk).update(title=hostile)
@@ -65,6 +81,8 @@ def archive(make_testimony):
         "public": public,
         "other": other,
         "gone": gone,
+        "hidden": hidden,
+        "narrowed": narrowed,
         "hostile": hostile,
         "theme": theme,
     }
@@ -97,7 +115,7 @@ def _id(page: TestimonyPage) -> str:
 def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     live_server, archive, monkeypatch
 ):
-    monkeypatch.setattr(oai, "PAGE_SIZE", 2)  # three records: two pages
+    monkeypatch.setattr(oai, "PAGE_SIZE", 3)  # four records: two pages
     harvest = Harvester(live_server.url)
 
     identify = harvest.sickle.Identify()
@@ -114,7 +132,14 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     # More than one page: sickle followed the resumption token.
     assert sum("<resumptionToken" in r for r in harvest.responses) == 2
     by_id = {r.header.identifier: r for r in records}
-    assert set(by_id) == {_id(archive["public"]), _id(archive["other"]), _id(archive["gone"])}
+    assert set(by_id) == {
+        _id(archive["public"]),
+        _id(archive["other"]),
+        _id(archive["gone"]),
+        _id(archive["narrowed"]),
+    }
+    assert by_id[_id(archive["narrowed"])].header.deleted
+    assert not hasattr(by_id[_id(archive["narrowed"])], "metadata")
 
     public = by_id[_id(archive["public"])]
     assert public.metadata["title"] == ["Testimony Kestrel"]
@@ -146,7 +171,10 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     assert deleted.header.deleted
 
     # Restricted testimony is not known to exist: the same answer as a made-up id.
-    for page in TestimonyPage.objects.filter(title__contains="Ocelot"):
+    exposed = [archive[key].pk for key in ("public", "other", "gone", "narrowed")]
+    unknown = TestimonyPage.objects.exclude(pk__in=exposed)
+    assert {"Ocelot", "Narwhal", "Axolotl", "Wombat"} <= {p.title.split()[-1] for p in unknown}
+    for page in unknown:
         with pytest.raises(IdDoesNotExist):
             harvest.sickle.GetRecord(identifier=_id(page), metadataPrefix="oai_dc")
     with pytest.raises(IdDoesNotExist):
