@@ -125,6 +125,9 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     assert identify.baseURL.endswith("/oai/")
     assert identify.adminEmail == "noreply@localhost"  # the bare address, no display name
 
+    # Harvesters may POST their requests too (and carry no CSRF token).
+    assert Sickle(harvest.base, http_method="POST").Identify().protocolVersion == "2.0"
+
     formats = list(harvest.sickle.ListMetadataFormats())
     assert [f.metadataPrefix for f in formats] == ["oai_dc"]
 
@@ -310,3 +313,16 @@ def test_an_empty_archive_answers_identify_and_no_records(client):
     assert root.findtext("oai:Identify/oai:deletedRecord", namespaces=NS) == "persistent"
     code, _ = _error(client, "verb=ListRecords&metadataPrefix=oai_dc")
     assert code == "noRecordsMatch"
+
+
+@pytest.mark.django_db
+def test_characters_xml_cannot_hold_are_dropped_and_the_response_stays_well_formed(
+    client, make_testimony
+):
+    page = make_testimony("Gecko")
+    TestimonyPage.objects.filter(pk=page.pk).update(summary="Bell\x07 and tab\x0b & <b>bold</b>")
+    response = client.get("/oai/?verb=ListRecords&metadataPrefix=oai_dc")
+    root = fromstring(response.content)  # would raise on a stray control character
+    summary = root.findtext(".//dc:description", namespaces=NS)
+    assert summary == "Bell and tab & <b>bold</b>"
+    assert b"&lt;b&gt;bold" in response.content
