@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from wagtail.models import PageLogEntry
 
 from archive import access
 from archive.models import CollectionPage, TestimonyPage, Theme
@@ -128,11 +129,16 @@ def _pk_from_identifier(identifier: str) -> int | None:
 
 
 def _with_datestamps(pages: QuerySet[TestimonyPage]) -> list[tuple[int, datetime]]:
-    """(pk, datestamp): the later of the last publication and the latest consent change."""
+    """(pk, datestamp): the latest publication, unpublication, consent change or purge."""
     latest = ConsentVersion.objects.filter(record=OuterRef("consent")).order_by("-version")
-    rows = pages.annotate(consent_changed=Subquery(latest.values("created_at")[:1])).values_list(
-        "pk", "last_published_at", "consent_changed", "purged_at"
-    )
+    # Unpublishing changes no field of the page; Wagtail's log holds when it happened.
+    unpublished = PageLogEntry.objects.filter(
+        page=OuterRef("pk"), action="wagtail.unpublish"
+    ).order_by("-timestamp")
+    rows = pages.annotate(
+        consent_changed=Subquery(latest.values("created_at")[:1]),
+        unpublished_at=Subquery(unpublished.values("timestamp")[:1]),
+    ).values_list("pk", "last_published_at", "consent_changed", "purged_at", "unpublished_at")
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     return [(pk, max(m for m in moments if m) if any(moments) else epoch) for pk, *moments in rows]
 

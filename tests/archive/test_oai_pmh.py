@@ -15,6 +15,7 @@ import requests
 from defusedxml.ElementTree import fromstring
 from sickle import Sickle
 from sickle.oaiexceptions import IdDoesNotExist, NoRecordsMatch
+from wagtail.models import PageLogEntry
 
 from archive.consent.services import consent_amend
 from archive.consent.withdrawal import testimony_withdraw
@@ -39,6 +40,7 @@ CANARIES = (
     "Quokka",
     "Wombat",
     "Marmot",
+    "Puffin",
     "Realname",
     "Private week",
 )
@@ -60,6 +62,9 @@ def archive(make_testimony):
     # Public, then narrowed to researchers: gone for harvesters, without its text.
     narrowed = make_testimony("Marmot")
     consent_amend(record=narrowed.consent, access_level=AccessLevel.RESEARCHERS, note="Narrowed.")
+    # Public, then only unpublished: gone for harvesters too.
+    unpublished = make_testimony("Puffin")
+    unpublished.unpublish()
     # A title an attacker might write: it must come out as text.
     hostile = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> & co'
     TestimonyPage.objects.filter(pk=other.pk).update(title=hostile)
@@ -83,6 +88,7 @@ def archive(make_testimony):
         "gone": gone,
         "hidden": hidden,
         "narrowed": narrowed,
+        "unpublished": unpublished,
         "hostile": hostile,
         "theme": theme,
     }
@@ -115,7 +121,7 @@ def _id(page: TestimonyPage) -> str:
 def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     live_server, archive, monkeypatch
 ):
-    monkeypatch.setattr(oai, "PAGE_SIZE", 3)  # four records: two pages
+    monkeypatch.setattr(oai, "PAGE_SIZE", 3)  # five records: two pages
     harvest = Harvester(live_server.url)
 
     identify = harvest.sickle.Identify()
@@ -140,9 +146,11 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
         _id(archive["other"]),
         _id(archive["gone"]),
         _id(archive["narrowed"]),
+        _id(archive["unpublished"]),
     }
-    assert by_id[_id(archive["narrowed"])].header.deleted
-    assert not hasattr(by_id[_id(archive["narrowed"])], "metadata")
+    for key in ("narrowed", "unpublished"):
+        assert by_id[_id(archive[key])].header.deleted
+        assert not hasattr(by_id[_id(archive[key])], "metadata")
 
     public = by_id[_id(archive["public"])]
     assert public.metadata["title"] == ["Testimony Kestrel"]
@@ -174,7 +182,7 @@ def test_harvester_gets_public_testimony_with_deletions_and_nothing_else(
     assert deleted.header.deleted
 
     # Restricted testimony is not known to exist: the same answer as a made-up id.
-    exposed = [archive[key].pk for key in ("public", "other", "gone", "narrowed")]
+    exposed = [archive[key].pk for key in ("public", "other", "gone", "narrowed", "unpublished")]
     unknown = TestimonyPage.objects.exclude(pk__in=exposed)
     assert {"Ocelot", "Narwhal", "Axolotl", "Wombat"} <= {p.title.split()[-1] for p in unknown}
     for page in unknown:
@@ -228,6 +236,17 @@ def test_sets_and_date_ranges_select_records(live_server, archive):
     TestimonyPage.objects.filter(pk=archive["public"].pk).update(last_published_at=moved)
     since = (now + timedelta(days=2)).strftime("%Y-%m-%d")
     assert harvested(**{"from": since}) == {_id(archive["public"])}
+
+    # A later unpublication moves a deleted record's datestamp, so harvesters by date see it.
+    def deleted_since(day: str) -> set[str]:
+        items = harvest.sickle.ListIdentifiers(metadataPrefix="oai_dc", **{"from": day})
+        return {h.identifier for h in items if h.deleted}
+
+    assert _id(archive["unpublished"]) not in deleted_since(since)
+    PageLogEntry.objects.filter(page=archive["unpublished"], action="wagtail.unpublish").update(
+        timestamp=moved
+    )
+    assert deleted_since(since) == {_id(archive["unpublished"])}
 
     harvest.assert_no_canary()
 
