@@ -438,3 +438,22 @@ def visible_testimonies(
         .filter(consent_unverified=False)
         .filter(Q(consent_embargo__isnull=True) | Q(consent_embargo__lte=today))
     )
+
+
+def formerly_public_testimonies(pages: QuerySet[TestimonyPage]) -> QuerySet[TestimonyPage]:
+    """Those of ``pages`` once published for the public that an anonymous visitor no longer sees.
+
+    Harvesters (OAI-PMH) must hear that such a record is gone, or they keep
+    showing it: withdrawn, purged, unpublished or narrowed testimony. Only
+    testimony that was published and had a public consent version counts, so
+    nothing that was ever restricted is made known to exist. The caller shows
+    these as identifiers only, never with any of their text.
+    """
+    public_once = ConsentVersion.objects.filter(
+        record=OuterRef("consent"), access_level=AccessLevel.PUBLIC
+    )
+    return (
+        pages.filter(first_published_at__isnull=False)
+        .filter(Exists(public_once))
+        .exclude(pk__in=visible_testimonies(None, pages).values("pk"))
+    )

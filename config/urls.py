@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feed/", LatestTestimonyFeed(), name="feed"),
+    path("oai/", include("archive.interchange.urls")),
     path("research/request/", research_views.research_request, name="research-request"),
     path("accounts/", include("archive.accounts.urls")),
     path("submit/", include("archive.submissions.urls")),
