@@ -25,6 +25,15 @@ def _model_cache(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: Wagtail keeps the sites' root paths there,
+    and a path cached by an earlier test names rows a transactional test no longer has."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language(settings):
     """Each test starts in English: LocaleMiddleware leaves the last request's language
     active in the thread, so a service called after a Spanish page would speak Spanish."""

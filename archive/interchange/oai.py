@@ -52,10 +52,17 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 
-ET.register_namespace("", OAI_NS)
-ET.register_namespace("oai_dc", OAI_DC_NS)
-ET.register_namespace("dc", DC_NS)
-ET.register_namespace("xsi", XSI_NS)
+PREFIXES = {"": OAI_NS, "oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
+
+
+def _register_prefixes() -> None:
+    """ElementTree's prefixes are one registry for the whole process, and other libraries
+    (WeasyPrint's PDF metadata) register their own: set ours again before each answer."""
+    for prefix, uri in PREFIXES.items():
+        ET.register_namespace(prefix, uri)
+
+
+_register_prefixes()
 
 # Characters XML 1.0 cannot hold at all, even escaped.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -477,6 +484,7 @@ def _get_record(root: ET.Element, request: HttpRequest, args: dict[str, str]) ->
 
 
 def _serialise(root: ET.Element) -> HttpResponse:
+    _register_prefixes()
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return HttpResponse(body, content_type="text/xml; charset=utf-8")
 

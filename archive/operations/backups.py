@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from archive import access
 from archive.errors import ArchiveError
 
 logger = logging.getLogger(__name__)
@@ -268,7 +269,7 @@ def _replay_purges(ids: set[int]) -> int:
     replayed = 0
     for page in TestimonyPage.objects.filter(pk__in=ids, purged_at__isnull=True):
         with transaction.atomic():
-            if not page.consent.withdrawn:
+            if not access.consent_missing_or_withdrawn(page.consent.current):
                 consent_withdraw(record=page.consent, reason=REPLAY_REASON, by=None)
             if page.live:
                 page.unpublish()

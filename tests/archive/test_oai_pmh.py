@@ -345,3 +345,17 @@ def test_characters_xml_cannot_hold_are_dropped_and_the_response_stays_well_form
     summary = root.findtext(".//dc:description", namespaces=NS)
     assert summary == "Bell and tab & <b>bold</b>"
     assert b"&lt;b&gt;bold" in response.content
+
+
+@pytest.mark.django_db
+def test_the_answer_keeps_its_own_prefixes_whatever_else_registered_some(client) -> None:
+    """ElementTree's prefixes are process-wide; a PDF library's registrations must not
+    turn the OAI-PMH default namespace into ns0: prefixes."""
+    ET.register_namespace("", "http://example.org/other")
+    ET.register_namespace("dc", "http://example.org/not-dublin-core")
+    try:
+        body = client.get("/oai/", {"verb": "Identify"}).content.decode()
+    finally:
+        oai._register_prefixes()  # leave the process as the archive keeps it
+    assert '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"' in body
+    assert "ns0:" not in body
