@@ -12,12 +12,12 @@ import pytest
 from celery import Celery
 from django.core.cache import cache
 
-from archive.consent.services import ConsentTerms, consent_record_create
-from archive.models import AccessLevel, Storyteller, Transcript, TranscriptStatus, UploadStatus
+from archive.models import Transcript, TranscriptStatus, UploadStatus
 from archive.submissions.invitations import invitation_create
 from archive.submissions.uploads import upload_append, upload_create
 from archive.tasks import process_transcript
 from archive.transcripts.jobs import PROCESS_TRANSCRIPT_TASK, job_cancel
+from tests.archive.test_submission_services import consented
 
 pytestmark = pytest.mark.django_db
 
@@ -70,19 +70,7 @@ def test_cancelling_a_queued_storyteller_upload_revokes_its_message(
     invitation, _ = invitation_create(
         storyteller_name="Rosa", language="en", expires_in=timedelta(days=1), by=None
     )
-    invitation.storyteller = Storyteller.objects.create(public_name="Rosa M.")
-    invitation.save()
-    consent_record_create(
-        storyteller=invitation.storyteller,
-        terms=ConsentTerms(
-            access_level=AccessLevel.RESEARCHERS,
-            show_audio=True,
-            show_transcript=True,
-            form_version="web-2026-1",
-            form_language="en",
-            method="in_app",
-        ),
-    )
+    consented(invitation)
     data = tone_m4a.read_bytes()
     upload = upload_create(
         invitation=invitation,
