@@ -106,6 +106,23 @@ def is_staff_member(user: User | None) -> bool:
     return role_of(user) in STAFF_ROLES
 
 
+def opens_admin(user: User | None) -> bool:
+    """Is `user` someone the admin opens to: a staff role, a superuser, Django staff, or
+    Wagtail's "access admin" permission?
+
+    The rules that guard staff sessions (an idle limit, a second factor)
+    apply to every such account, whichever way it was let in: deny by default.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(
+        is_staff_member(user)
+        or user.is_superuser
+        or user.is_staff
+        or user.has_perm("wagtailadmin.access_admin")
+    )
+
+
 def is_administrator(user: User | None) -> bool:
     return role_of(user) is Role.ADMINISTRATOR
 
@@ -127,6 +144,17 @@ def role_label(user: User | None) -> str:
 
 def may_widen_consent(user: User | None) -> bool:
     """Widening access is an archivist's decision (or an administrator's), never an editor's."""
+    return role_of(user) in CONSENT_ROLES
+
+
+def may_import_collection(user: User | None) -> bool:
+    """May `user` bulk-import testimony from a manifest in the admin?
+
+    Each row records a storyteller's consent terms (level, permissions,
+    embargo), which is an archivist's work: archivists and administrators,
+    never editors or anyone outside the staff. What an imported testimony
+    shows is then decided, as for any other, by `decide` from those terms.
+    """
     return role_of(user) in CONSENT_ROLES
 
 
@@ -201,7 +229,19 @@ def is_searchable(testimony: TestimonyPage) -> bool:
 
 def publish_blocker(testimony: TestimonyPage) -> str | None:
     """Why `testimony` may not be published now, or None. Publishing checks this."""
-    consent = effective_consent(testimony)
+    blocker = consent_publish_blocker(effective_consent(testimony))
+    if blocker is None and testimony.purged_at is not None:
+        return "it was purged at the storyteller's request"
+    return blocker
+
+
+def consent_publish_blocker(consent: ConsentVersion | None) -> str | None:
+    """Why testimony under `consent` may not be published now, or None.
+
+    publish_blocker's answer for the consent alone, so a bulk import's dry
+    run can tell, before anything exists, which rows asking to be published
+    will stay drafts (the consent of a row not yet imported, unsaved).
+    """
     if consent is None:
         return "it has no consent on record"
     if consent.withdrawn:
@@ -215,8 +255,6 @@ def publish_blocker(testimony: TestimonyPage) -> str | None:
         )
     if consent.is_embargoed():
         return f"its consent is embargoed until {consent.embargo_until:%Y-%m-%d}"
-    if testimony.purged_at is not None:
-        return "it was purged at the storyteller's request"
     return None
 
 
@@ -245,8 +283,9 @@ _LEVEL_RANK = {
     AccessLevel.STAFF.value: 2,
     AccessLevel.SEALED.value: 3,
 }
-# Each permission widens access when it goes from no to yes.
-_PERMISSIONS = (
+# The storyteller's yes/no permissions on a consent record; each widens
+# access when it goes from no to yes (forms and imports list them from here).
+CONSENT_PERMISSIONS = (
     "show_audio",
     "show_video",
     "show_face",
@@ -273,14 +312,14 @@ def consent_change(before: _Terms, after: _Terms, *, today: date | None = None) 
     level_before, level_after = _LEVEL_RANK[before.access_level], _LEVEL_RANK[after.access_level]
     widens = (
         level_after < level_before
-        or any(getattr(after, p) and not getattr(before, p) for p in _PERMISSIONS)
+        or any(getattr(after, p) and not getattr(before, p) for p in CONSENT_PERMISSIONS)
         or (was is not None and (now is None or now < was))
     )
     if widens:
         return ConsentChange.WIDENS
     narrows = (
         level_after > level_before
-        or any(getattr(before, p) and not getattr(after, p) for p in _PERMISSIONS)
+        or any(getattr(before, p) and not getattr(after, p) for p in CONSENT_PERMISSIONS)
         or (now is not None and (was is None or now > was))
     )
     return ConsentChange.NARROWS if narrows else ConsentChange.SAME
@@ -361,6 +400,32 @@ def admin_access(user: User | None, testimony: TestimonyPage) -> AdminAccess:
     if not dark:
         return AdminAccess.ALLOWED
     return AdminAccess.REASON_REQUIRED if role is Role.ADMINISTRATOR else AdminAccess.REFUSED
+
+
+def bag_refusal(user: User | None, testimony: TestimonyPage) -> str | None:
+    """Why `user` may not put `testimony` in a preservation package (BagIt), or None if they may.
+
+    A bag is a complete copy (originals, every transcript, the consent
+    history) that leaves the archive's reach: a later purge cannot follow it.
+    So only staff make one, and only of testimony whose content the admin
+    opens to them without a stated reason (editors and archivists up to staff
+    level, embargoed included). Withdrawn or purged testimony is never bagged:
+    the storyteller took it back. Sealed testimony stays in the archive only.
+    """
+    if role_of(user) not in STAFF_ROLES:
+        return "only archive staff (editors, archivists, administrators) make preservation bags"
+    if testimony.purged_at is not None:
+        return "it was purged at the storyteller's request"
+    consent = effective_consent(testimony)
+    if consent is None:
+        return "it has no consent on record"
+    if consent.withdrawn:
+        return "its consent was withdrawn"
+    if consent.access_level == AccessLevel.SEALED:
+        return "it is sealed, and sealed testimony is never copied out of the archive"
+    if admin_access(user, testimony) is not AdminAccess.ALLOWED:
+        return "its content is not open to you in the admin"
+    return None
 
 
 def can_review_media(user: User | None, testimony: TestimonyPage, part: Part) -> bool:

@@ -13,6 +13,8 @@ class ArchiveConfig(AppConfig):
         from archive import tasks  # noqa: F401
         from archive.accounts import signals
         from archive.accounts.checks import email_backend_check
+        from archive.imports.batches import purge_import_traces
+        from archive.interchange.bags import purge_bags
         from archive.operations.backups import journal_purge
         from archive.privacy.detection import pii_model_check
         from archive.signals import testimony_purged
@@ -24,3 +26,7 @@ class ArchiveConfig(AppConfig):
         handlers.connect()
         # Every purge is journalled outside the database, for restores (operations/).
         testimony_purged.connect(journal_purge, dispatch_uid="operations-journal-purge")
+        # A purge leaves no byte on the archive's disk: the staff folder's bags included.
+        testimony_purged.connect(purge_bags, dispatch_uid="interchange-purge-bags")
+        # And of what an import's batch kept: its stored manifest, its rows' messages.
+        testimony_purged.connect(purge_import_traces, dispatch_uid="imports-purge-traces")

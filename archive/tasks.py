@@ -72,3 +72,32 @@ def expire_uploads() -> int:
     from archive.submissions.uploads import uploads_expire
 
     return uploads_expire()
+
+
+@shared_task(name="archive.tasks.run_import", acks_late=True)
+def run_import(batch_id: int) -> str:
+    """Run an admin's confirmed import (archive.imports.batches). Safe to run again."""
+    from archive.errors import ArchiveError
+    from archive.imports.batches import batch_run
+    from archive.models import ImportBatch, ImportStatus
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != ImportStatus.QUEUED:
+        return "not queued"
+    try:
+        batch_run(batch=batch)
+    except ArchiveError:
+        return "failed"  # the batch says why
+    return "done"
+
+
+@shared_task(name="archive.tasks.validate_import", acks_late=True)
+def validate_import(batch_id: int) -> str:
+    """Check an uploaded manifest's rows (archive.imports.batches), for the admin's report."""
+    from archive.imports.batches import batch_validate
+    from archive.models import ImportBatch, ImportStatus
+
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.VALIDATING).first()
+    if batch is None:
+        return "not waiting"
+    return "validated" if batch_validate(batch=batch) is not None else "failed"

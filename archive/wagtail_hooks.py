@@ -19,6 +19,9 @@ from archive.accounts.admin import offered_collections_menu_item, register_offer
 from archive.collections.views import serve_collection_page
 from archive.consent.admin_views import change_consent, withdraw_testimony
 from archive.errors import ReviewPending
+from archive.imports.admin_views import import_menu_item, register_import_urls
+from archive.interchange.bag_admin import bag_button, register_bag_urls
+from archive.interchange.spreadsheets import SafeCsvIndexView
 from archive.models import AuditLogEntry, ConsentVersion, ResearcherApproval, TestimonyPage
 from archive.privacy.admin_views import personal_information_button, register_privacy_urls
 from archive.submissions import staff_views
@@ -92,6 +95,10 @@ hooks.register("register_page_header_buttons", edit_transcript_button)
 hooks.register("register_admin_menu_item", jobs_menu_item)
 hooks.register("register_admin_urls", register_offered_collections_urls)
 hooks.register("register_admin_menu_item", offered_collections_menu_item)
+hooks.register("register_admin_urls", register_bag_urls)
+hooks.register("register_page_header_buttons", bag_button)
+hooks.register("register_admin_urls", register_import_urls)
+hooks.register("register_admin_menu_item", import_menu_item)
 
 
 @hooks.register("register_admin_urls")
@@ -182,6 +189,7 @@ class ConsentVersionViewSet(ModelViewSet):
     inspect_view_enabled = True
     form_fields = ["change_note"]
     list_export = list_display
+    index_view_class = SafeCsvIndexView
 
 
 class ResearcherApprovalViewSet(ModelViewSet):
@@ -237,6 +245,7 @@ class AuditLogViewSet(ModelViewSet):
     ]
     list_filter = ["action", "access_level"]
     list_export = ["created_at", "username", "action", "testimony_id", "access_level", "detail"]
+    index_view_class = SafeCsvIndexView
     form_fields = ["detail"]
 
 

@@ -54,6 +54,8 @@ TOP = 10
 
 def setup_django(code: Path) -> None:
     sys.path.insert(0, str(code))
+    # Celery puts the working directory first on sys.path at set-up: it must be `code`.
+    os.chdir(code)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["TESTIMONIO_VAR_DIR"] = str(OUT / "var")
     # The bench serves no one; its settings run with debug off like production.
@@ -196,7 +198,7 @@ def make_backend(name: str) -> Any:
 
         path = OUT / "index-sqlite.sqlite3"
         path.unlink(missing_ok=True)
-        return SearchBackend({"PATH": str(path)})
+        return SearchBackend({"PATH": str(path), "MEANING": _meaning()})
     if name == "postgres":
         from search.backends.postgres import SearchBackend
 
@@ -204,7 +206,9 @@ def make_backend(name: str) -> Any:
             "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/testimonio_search_test"
         )
         ensure_database(url)
-        return SearchBackend({"DATABASE_URL": url, "TABLE": "relevance_bench"})
+        return SearchBackend(
+            {"DATABASE_URL": url, "TABLE": "relevance_bench", "MEANING": _meaning()}
+        )
     if name == "elasticsearch":
         url = os.environ.get("ELASTICSEARCH_URL")
         if not url:
@@ -213,6 +217,13 @@ def make_backend(name: str) -> Any:
 
         return SearchBackend({"URL": url, "INDEX": "testimonio-relevance"})
     raise SystemExit(f"unknown backend {name!r}")
+
+
+def _meaning() -> bool:
+    """Search by meaning as the archive's settings have it (SEARCH_MEANING)."""
+    from django.conf import settings
+
+    return bool(settings.SEARCH_BACKENDS["default"].get("MEANING", False))
 
 
 def ensure_database(url: str) -> None:
@@ -364,6 +375,20 @@ def report(label: str, runs: dict[str, dict[str, list]], manifest: dict) -> dict
     return summary
 
 
+def per_query(answers: dict[str, list], manifest: dict) -> None:
+    """Each query's recall@5 and MRR, and the first hits by testimony slug: what to look at."""
+    slugs = {t["id"]: slug for slug, t in manifest["testimonies"].items()}
+    print(f"\n{'query':<6} {'class':<12} {'R@5':>5} {'MRR':>5}  first hits")
+    for query in QUERIES:
+        hits = [h for h in answers[query["id"]] if "error" not in h]
+        scores = metrics(hits, judged_moments(query, manifest))
+        first = ", ".join(f"{slugs.get(h['testimony_id'], '?')}@{h['start']:.0f}" for h in hits[:3])
+        print(
+            f"{query['id']:<6} {query['class']:<12} {scores['recall@5']:>5.2f} "
+            f"{scores['mrr']:>5.2f}  {first}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres", "elasticsearch"])
@@ -371,6 +396,9 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose search code to run")
     parser.add_argument("--label", default="", help="names the results file")
+    parser.add_argument(
+        "--per-query", action="store_true", help="also print each query's figures (first backend)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     setup_django(args.code.resolve())
@@ -393,6 +421,8 @@ def main() -> None:
         backend.close()
     label = args.label or ("current" if args.code.resolve() == ROOT else args.code.name)
     summary = report(label, runs, manifest)
+    if args.per_query and runs:
+        per_query(next(iter(runs.values())), manifest)
     (OUT / f"results-{label}.json").write_text(
         json.dumps({"summary": summary, "answers": runs}, indent=1, ensure_ascii=False)
     )

@@ -13,6 +13,11 @@ words, stop words among them) is timed and reported on its own line.
 PostgreSQL: BENCH_DATABASE_URL (default the test database); its bench table
 is dropped afterwards.
 
+``--meaning`` encodes every moment (search/meaning.py) and asks each
+question by meaning too, as the archive does by default; without it the
+backends run on words alone, as a benchmark of millions of moments must
+(encoding runs at a few hundred moments a second on two cores).
+
 ``--compare-with CHECKOUT`` runs the same data and queries on another
 checkout's search code too (for instance the code before a change, exported
 with ``git archive``), each in its own process, and prints both side by side;
@@ -287,7 +292,7 @@ def make_backend(name: str, folder: Path, keep: bool = False) -> SearchBackend:
     if name == "sqlite":
         from search.backends.sqlite import SearchBackend as SQLiteBackend
 
-        return SQLiteBackend({"PATH": str(folder / "search.sqlite3")})
+        return SQLiteBackend({"PATH": str(folder / "search.sqlite3"), "MEANING": _meaning()})
     if name == "postgres":
         import uuid
 
@@ -300,8 +305,13 @@ def make_backend(name: str, folder: Path, keep: bool = False) -> SearchBackend:
         table = (
             f"bench_{folder.name.replace('-', '_')}" if keep else f"bench_{uuid.uuid4().hex[:8]}"
         )
-        return PostgresBackend({"DATABASE_URL": url, "TABLE": table})
+        return PostgresBackend({"DATABASE_URL": url, "TABLE": table, "MEANING": _meaning()})
     raise SystemExit(f"unknown backend {name!r}; available: sqlite, postgres")
+
+
+def _meaning() -> bool:
+    """--meaning (inherited by --compare-with's processes): vectors and search by meaning."""
+    return os.environ.get("BENCH_MEANING") == "1"
 
 
 def index_size(backend: SearchBackend, folder: Path) -> int:
@@ -458,7 +468,14 @@ def main() -> None:
         type=Path,
         help="another checkout to time on the same data and queries, side by side",
     )
+    parser.add_argument(
+        "--meaning",
+        action="store_true",
+        help="also encode every moment and search by meaning (search/meaning.py)",
+    )
     args = parser.parse_args()
+    if args.meaning:
+        os.environ["BENCH_MEANING"] = "1"
     if args.compare_with:
         compare(args)
         return

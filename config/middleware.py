@@ -16,6 +16,8 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.defaults import page_not_found
 
+from archive import access
+
 # URL names of the pages where a storyteller records with the browser.
 RECORDING_PAGES = frozenset({"submit-record"})
 CLOSED = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
@@ -53,7 +55,7 @@ class StaffIdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         limit = int(getattr(settings, "TESTIMONIO_STAFF_IDLE_SECONDS", 0))
-        if limit > 0 and user is not None and user.is_authenticated and _is_staff(user):
+        if limit > 0 and user is not None and access.opens_admin(user):
             now = int(time.time())
             last = request.session.get(LAST_SEEN_KEY)
             if isinstance(last, int) and now - last > limit:
@@ -61,11 +63,6 @@ class StaffIdleTimeoutMiddleware:
             else:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
-
-
-def _is_staff(user) -> bool:
-    """Anyone who can open the admin: Django staff or Wagtail's admin access."""
-    return bool(user.is_staff or user.has_perm("wagtailadmin.access_admin"))
 
 
 class OutOfRangeIdMiddleware:

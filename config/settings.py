@@ -218,6 +218,14 @@ PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
 # so restoring an older backup purges again what was purged since
 # (archive/backups.py). Keep it beside, not inside, the backups.
 TESTIMONIO_PURGE_JOURNAL = env_path("TESTIMONIO_PURGE_JOURNAL", VAR_DIR / "purges.jsonl")
+# Where the admin writes preservation bags (BagIt) for staff to collect: on the
+# archive's own disk, never a public folder, never a browser download.
+TESTIMONIO_BAG_DIR = env_path("TESTIMONIO_BAG_DIR", VAR_DIR / "bags")
+TESTIMONIO_BAG_ORGANIZATION = env_str("TESTIMONIO_BAG_ORGANIZATION", "Testimonio")
+# The staff folder the admin's bulk imports read recordings, transcripts and
+# signed forms from (a manifest's paths are relative to it; archive/imports/).
+TESTIMONIO_IMPORT_DIR = env_path("TESTIMONIO_IMPORT_DIR", VAR_DIR / "imports")
+TESTIMONIO_IMPORT_MAX_ROWS = env_int("TESTIMONIO_IMPORT_MAX_ROWS", 5000)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -288,6 +296,9 @@ SEARCH_BACKENDS = {
         "URL": env_str("ELASTICSEARCH_URL", ""),
         # Questions are expanded by the Themes as editors keep them (search/expansion.py).
         "THESAURUS": "search.expansion.archive_thesaurus",
+        # Moments found by meaning beside the words (search/meaning.py): a
+        # sentence encoder, offline; 0 turns it off (less memory, words only).
+        "MEANING": env_bool("SEARCH_MEANING", True),
     }
 }
 
@@ -333,6 +344,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # bagit says a line per file it moves or hashes: thousands for one backup or bag.
+        "bagit": {"level": "WARNING"},
     },
 }
 

@@ -1,4 +1,7 @@
+import os
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class SearchConfig(AppConfig):
@@ -10,3 +13,10 @@ class SearchConfig(AppConfig):
         from search import indexing
 
         indexing.connect_signals()
+        # bin/serve asks its web workers to load the sentence encoder at start.
+        if os.environ.get("TESTIMONIO_WARM_MEANING") == "1" and getattr(
+            settings, "SEARCH_BACKENDS", {}
+        ).get("default", {}).get("MEANING"):
+            from search import meaning
+
+            meaning.warm_in_background()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from archive.language import analyse, stem, words
+from search.lexicon import lexicon_entries
 
 __all__ = [
     "MAX_PER_MATCH",
@@ -100,6 +101,16 @@ class Thesaurus:
     def theme_terms(self, theme: str) -> tuple[Term, ...]:
         return tuple(term for term in self.terms if term.theme == theme)
 
+    def _others(self, term: Term) -> tuple[Term, ...]:
+        """The theme's other terms, one per distinct stems ("pardon" and "pardoned" are one)."""
+        seen = {term.stems}
+        others = []
+        for other in self.theme_terms(term.theme):
+            if other.stems not in seen:
+                seen.add(other.stems)
+                others.append(other)
+        return tuple(others[:MAX_PER_MATCH])
+
     def matches(self, tokens: Sequence[str]) -> list[TermMatch]:
         """The terms a question's folded words contain, longest first, each with its others.
 
@@ -113,12 +124,7 @@ class Thesaurus:
                 for term in self._by_first.get((code, sequence[start]), ()):
                     end = start + len(term.stems)
                     if tuple(sequence[start:end]) == term.stems:
-                        others = tuple(
-                            other
-                            for other in self.theme_terms(term.theme)
-                            if other.stems != term.stems
-                        )
-                        found.append(TermMatch(term, start, end, others[:MAX_PER_MATCH]))
+                        found.append(TermMatch(term, start, end, self._others(term)))
         found.sort(key=lambda match: (-(match.end - match.start), match.start))
         return found
 
@@ -150,19 +156,25 @@ def _name(name: str, group: bool) -> list[str]:
 
 
 def seed_thesaurus() -> Thesaurus:
-    """The thesaurus as the data migration seeds it (archive.themes.thesaurus), names included."""
+    """The thesaurus as the data migration seeds it (archive.themes.thesaurus), names included,
+    with the bilingual lexicon (search.lexicon)."""
     global _seed
     if _seed is None:
         from archive.themes.thesaurus import THESAURUS
 
         groups = {seed.parent for seed in THESAURUS if seed.parent}
         _seed = Thesaurus.from_entries(
-            (
-                seed.slug,
-                (*_name(seed.name_en, seed.slug in groups), *seed.terms_en),
-                (*_name(seed.name_es, seed.slug in groups), *seed.terms_es),
-            )
-            for seed in THESAURUS
+            [
+                *(
+                    (
+                        seed.slug,
+                        (*_name(seed.name_en, seed.slug in groups), *seed.terms_en),
+                        (*_name(seed.name_es, seed.slug in groups), *seed.terms_es),
+                    )
+                    for seed in THESAURUS
+                ),
+                *lexicon_entries(),
+            ]
         )
     return _seed
 
@@ -173,7 +185,8 @@ _lock = threading.Lock()
 
 
 def archive_thesaurus() -> Thesaurus:
-    """The thesaurus as editors keep it now (Theme rows), re-read at most every CACHE_SECONDS.
+    """The thesaurus as editors keep it now (Theme rows), re-read at most every CACHE_SECONDS,
+    with the bilingual lexicon (search.lexicon).
 
     An edit in this process takes effect at once (forget_archive_thesaurus
     runs on every Theme save); other processes see it within CACHE_SECONDS.
@@ -187,12 +200,17 @@ def archive_thesaurus() -> Thesaurus:
     rows = list(Theme.objects.values_list("slug", "name", "name_es", "terms_en", "terms_es", "pk"))
     groups = set(Theme.objects.filter(parent__isnull=False).values_list("parent_id", flat=True))
     thesaurus = Thesaurus.from_entries(
-        (
-            slug,
-            [*_name(name, pk in groups), *terms_en.splitlines()],
-            [*_name(name_es, pk in groups), *terms_es.splitlines()],
-        )
-        for slug, name, name_es, terms_en, terms_es, pk in rows
+        [
+            *(
+                (
+                    slug,
+                    [*_name(name, pk in groups), *terms_en.splitlines()],
+                    [*_name(name_es, pk in groups), *terms_es.splitlines()],
+                )
+                for slug, name, name_es, terms_en, terms_es, pk in rows
+            ),
+            *lexicon_entries(),
+        ]
     )
     with _lock:
         _cached = (time.monotonic(), thesaurus)

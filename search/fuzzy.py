@@ -12,13 +12,24 @@ saying each candidate before using it, so none reveals restricted text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from rapidfuzz import distance, process
 
 from archive.language import query_forms
+from search import cognates
 
-__all__ = ["CANDIDATES", "PER_WORD", "edit_budget", "fuzzy_wanted", "near_words", "rare_limit"]
+__all__ = [
+    "CANDIDATES",
+    "PER_WORD",
+    "Vocabulary",
+    "edit_budget",
+    "fuzzy_wanted",
+    "near_words",
+    "rare_limit",
+    "similar_words",
+]
 
 PER_WORD = 3  # near spellings used per typed word
 CANDIDATES = 8  # checked against the index before PER_WORD are kept
@@ -62,3 +73,51 @@ def near_words(word: str, vocabulary: Sequence[str]) -> list[str]:
         if len(found) == CANDIDATES:
             break
     return found
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An index's words, as a sequence (for near spellings) and a set (for cognates)."""
+
+    words: Sequence[str] = ()
+    members: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> Vocabulary:
+        return cls(words, frozenset(words))
+
+
+def similar_words(
+    word: str,
+    frequency: int,
+    documents: int,
+    vocabulary: Vocabulary,
+    seen: Callable[[str, int], int],
+) -> list[str]:
+    """The indexed words a typed word also looks for: near spellings, then cognates.
+
+    ``seen(candidate, cap)`` counts, up to ``cap``, the moments the asker
+    may see that say ``candidate``; a candidate no such moment says is
+    never used, so none reveals restricted text. A near spelling must
+    also be rare (see the module's docstring); a cognate
+    (search.cognates) may be common, as "violence" is for "violencia".
+    """
+    kept: list[str] = []
+    if fuzzy_wanted(frequency, documents):
+        rare = rare_limit(documents)
+        for candidate in near_words(word, vocabulary.words):
+            if 1 <= seen(candidate, rare + 1) <= rare:
+                kept.append(candidate)
+            if len(kept) == PER_WORD:
+                break
+    own = set(query_forms(word))
+    found = 0
+    for candidate in cognates.cognates(word, vocabulary.members, vocabulary.words):
+        if candidate in kept or own & set(query_forms(candidate)):
+            continue
+        if seen(candidate, 1):
+            kept.append(candidate)
+            found += 1
+        if found == cognates.PER_WORD:
+            break
+    return kept

@@ -122,10 +122,12 @@ class MatchPlan:
         return frozenset(stems)
 
     def with_fuzzy(self, similar: Callable[[Clause], Sequence[str]]) -> MatchPlan:
-        """The plan with each clause's near spellings, as the backend's vocabulary offers them.
+        """The plan with each clause's near spellings and cognates, as the backend's
+        vocabulary offers them.
 
         ``similar`` returns indexed words close to the clause's word that the
-        asker may see; each is then looked up by its stems, as typed words are.
+        asker may see (search.fuzzy.similar_words); each is then looked up by
+        its stems, as typed words are.
         """
         if self.literal:
             return self
@@ -135,10 +137,12 @@ class MatchPlan:
                 clauses.append(clause)
                 continue
             found = [word for word in similar(clause) if word != clause.word]
+            # An indexed word may be of either language, whatever the question's is
+            # (a cognate is of the other one): it is looked up by its stems in both.
             forms = tuple(
                 form
                 for word in found
-                for form in ((stem,) for stem in query_forms(word, self.language))
+                for form in ((stem,) for stem in query_forms(word))
                 if form not in clause.forms
             )
             clauses.append(

@@ -17,6 +17,7 @@ ROOMS = (
     "accounts",
     "collections",
     "consent",
+    "imports",
     "interchange",
     "operations",
     "privacy",

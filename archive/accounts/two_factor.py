@@ -33,8 +33,8 @@ DEVICE_NAME = "Authenticator app"
 
 
 def must_use_second_factor(user) -> bool:
-    return bool(getattr(settings, "TESTIMONIO_STAFF_TWO_FACTOR", False)) and (
-        access.is_staff_member(user) or getattr(user, "is_superuser", False)
+    return bool(getattr(settings, "TESTIMONIO_STAFF_TWO_FACTOR", False)) and access.opens_admin(
+        user
     )
 
 

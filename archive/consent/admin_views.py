@@ -72,13 +72,7 @@ class ConsentChangeForm(forms.ModelForm):
         model = ConsentVersion
         fields = [
             "access_level",
-            "show_audio",
-            "show_video",
-            "show_face",
-            "show_transcript",
-            "show_real_name",
-            "allow_teaching",
-            "allow_press",
+            *access.CONSENT_PERMISSIONS,
             "embargo_until",
             "form_version",
             "form_language",

@@ -69,12 +69,20 @@ OPEN_TERMS = ConsentTerms(
 
 
 def consent_record_create(
-    *, storyteller: Storyteller, terms: ConsentTerms, by: Any = None
+    *,
+    storyteller: Storyteller,
+    terms: ConsentTerms,
+    by: Any = None,
+    files: dict[str, Any] | None = None,
 ) -> ConsentRecord:
-    """A new consent record with its first version. Raises ConsentError if the terms are invalid."""
+    """A new consent record with its first version. Raises ConsentError if the terms are invalid.
+
+    ``files`` may hold the ``signed_form`` or ``verbal_consent_media`` the
+    terms were given with (a bulk import's scanned forms).
+    """
     with transaction.atomic():
         record = ConsentRecord.objects.create(storyteller=storyteller)
-        _add_version(record, terms, version=1, by=by, note="Consent given.")
+        _add_version(record, terms, version=1, by=by, note="Consent given.", files=files)
     return record
 
 

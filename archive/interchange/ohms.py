@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
 from archive.errors import ArchiveError
 from transcription.formats import timecode
 
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
-    from archive.models import TestimonyPage
+    from archive.models import MediaAsset, TestimonyPage, Transcript
 
 OHMS_VERSION = "5"
 KEYWORD_SEPARATOR = ";"
@@ -183,12 +186,25 @@ def ohms_read(xml: str) -> tuple[OhmsRecord, list[OhmsPoint]]:
     """Read an OHMS document back: the record (segments from the sync markers,
     each ending where the next begins) and its index points.
 
-    Raises ExportError for a document that is not OHMS XML.
+    Raises ExportError for a document that is not OHMS XML, and for one that
+    declares entities or a DTD (defusedxml): an archivist's file may come from
+    anywhere, and an entity can expand to gigabytes (billion laughs) or read
+    a file of the server's (an external entity).
     """
     try:
-        root = ET.fromstring(xml)  # noqa: S314 - our own output or an archivist's file, no DTDs
+        root = defused_fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as e:
+        raise ExportError(
+            f"Refused: the XML declares a DTD or entities ({e.__class__.__name__}), which an "
+            "OHMS record never needs and which can expand without end or read files of the "
+            "server's. Export it again without a DOCTYPE."
+        ) from None
     except ET.ParseError as e:
         raise ExportError(f"Not an XML document: {e}") from e
+    # OHMS files from the OHMS application carry its namespace; ours carry none.
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.rpartition("}")[2]
     rec = root.find("record")
     if root.tag != "ROOT" or rec is None:
         raise ExportError("Not an OHMS document: expected <ROOT><record>.")
@@ -207,12 +223,18 @@ def ohms_read(xml: str) -> tuple[OhmsRecord, list[OhmsPoint]]:
         for p in rec.iterfind("index/point")
     ]
     duration = _seconds(text("duration")) if text("duration") else 0.0
+    transcript = rec.findtext("transcript") or ""
     starts_and_texts = []
-    for line in (rec.findtext("transcript") or "").splitlines():
+    for line in transcript.splitlines():
         match = _MARKER.match(line.strip())
         if match:
             h, m, s, spoken = match.groups()
             starts_and_texts.append((float(int(h) * 3600 + int(m) * 60 + int(s)), spoken))
+    sync = text("sync")
+    if not starts_and_texts and sync:
+        starts_and_texts = sync_starts(transcript, sync)
+        if starts_and_texts and not duration:
+            duration = starts_and_texts[-1][0] + _sync_interval(sync)
     segments = []
     for n, (start, spoken) in enumerate(starts_and_texts):
         end = starts_and_texts[n + 1][0] if n + 1 < len(starts_and_texts) else duration
@@ -235,6 +257,68 @@ def ohms_read(xml: str) -> tuple[OhmsRecord, list[OhmsPoint]]:
     return record, points
 
 
+_SYNC_STAMP = re.compile(r"^(\d+)\((\d+)\)$")
+
+
+def _sync_interval(sync: str) -> float:
+    interval, colon, _ = sync.partition(":")
+    if not colon or not interval.strip().isdigit() or int(interval) < 1:
+        raise ExportError(
+            f"The OHMS <sync> element must open with its interval in minutes, as in "
+            f"'1:|13(3)|19(14)'; this one opens with {sync[:20]!r}."
+        )
+    return int(interval) * 60.0
+
+
+def sync_starts(transcript: str, sync: str) -> list[tuple[float, str]]:
+    """(start, text) of each interval of a transcript timed by OHMS ``<sync>`` points.
+
+    The OHMS application times a plain transcript with ``<sync>`` such as
+    ``1:|13(3)|19(14)``: an interval of one minute, then for each interval
+    mark in turn (1 min, 2 min, ...) the line (from 1) and word (from 1) of
+    the transcript where it falls. The text from one mark to the next is one
+    moment; a mark at a line or word the transcript does not have is an
+    error, not a guess.
+    """
+    interval = _sync_interval(sync)
+    lines = transcript.split("\n")
+    positions: dict[tuple[int, int], int] = {}
+    words: list[str] = []
+    for line_number, line in enumerate(lines, start=1):
+        for word_number, word in enumerate(line.split(), start=1):
+            positions[line_number, word_number] = len(words)
+            words.append(word)
+    cuts = [(0.0, 0)]
+    for mark, stamp in enumerate(
+        (stamp.strip() for stamp in sync.partition(":")[2].split("|") if stamp.strip()),
+        start=1,
+    ):
+        match = _SYNC_STAMP.match(stamp)
+        if not match:
+            raise ExportError(f"OHMS <sync> point {mark} is {stamp!r}, not line(word).")
+        line_number, word_number = int(match[1]), max(1, int(match[2]))
+        if (line_number, word_number) in positions:
+            at = positions[line_number, word_number]
+        elif 1 <= line_number <= len(lines) and word_number > len(lines[line_number - 1].split()):
+            # Past a line's last word: the mark falls where the next word is.
+            later = [i for (ln, _), i in positions.items() if ln > line_number]
+            at = min(later, default=len(words))
+        else:
+            raise ExportError(
+                f"OHMS <sync> point {mark} ({stamp}) names line {line_number}, but the "
+                f"transcript has {len(lines)} lines."
+            )
+        if at < cuts[-1][1]:
+            raise ExportError(f"OHMS <sync> point {mark} ({stamp}) comes before the one before it.")
+        cuts.append((mark * interval, at))
+    cuts.append((float("inf"), len(words)))
+    return [
+        (start, " ".join(words[begin:end]))
+        for (start, begin), (_, end) in zip(cuts, cuts[1:], strict=False)
+        if end > begin
+    ]
+
+
 def ohms_from_testimony(
     testimony: TestimonyPage, *, user: AbstractBaseUser | AnonymousUser | None, media_url: str = ""
 ) -> OhmsRecord:
@@ -248,10 +332,35 @@ def ohms_from_testimony(
 
     if not access.can_view(user, testimony, access.Part.PAGE):
         raise ExportError("No such testimony.")  # the same answer as a 404: no existence leak
-    media = testimony.primary_media
-    transcript = testimony.current_transcript
+    return ohms_record_of(
+        testimony,
+        testimony.current_transcript,
+        interviewee=access.display_name(user, testimony),
+        media=testimony.primary_media,
+        with_text=access.can_view(user, testimony, access.Part.TRANSCRIPT),
+        media_url=media_url,
+    )
+
+
+def ohms_record_of(
+    testimony: TestimonyPage,
+    transcript: Transcript | None,
+    *,
+    interviewee: str,
+    media: MediaAsset | None = None,
+    with_text: bool = True,
+    media_url: str = "",
+) -> OhmsRecord:
+    """The OHMS record of one transcript of ``testimony``, read as stored.
+
+    Asks no policy: the caller has asked archive.access already (the public
+    export above, the staff-only preservation bag) and passes the name it may
+    show and whether the text may go in. ``media`` defaults to the
+    transcript's own recording.
+    """
+    media = media or (transcript.media if transcript is not None else testimony.primary_media)
     segments: tuple[OhmsSegment, ...] = ()
-    if transcript is not None and access.can_view(user, testimony, access.Part.TRANSCRIPT):
+    if transcript is not None and with_text:
         segments = tuple(
             OhmsSegment(
                 start=s.start,
@@ -267,7 +376,7 @@ def ohms_from_testimony(
     return OhmsRecord(
         title=testimony.title,
         accession=f"testimonio-{testimony.pk}",
-        interviewee=access.display_name(user, testimony),
+        interviewee=interviewee,
         language=language,
         duration=media.duration if media else 0.0,
         media_url=media_url,

@@ -14,6 +14,7 @@ from archive.models.consent import (
     ConsentVerification,
     ConsentVersion,
 )
+from archive.models.imports import ImportBatch, ImportStatus
 from archive.models.media import MediaAsset
 from archive.models.redaction import PiiKind, Redaction, RedactionStatus
 from archive.models.researchers import ResearcherApproval
@@ -46,6 +47,8 @@ __all__ = [
     "CollectionPage",
     "CollectionVisibility",
     "EditAction",
+    "ImportBatch",
+    "ImportStatus",
     "Invitation",
     "SegmentEdit",
     "TranscriptKind",

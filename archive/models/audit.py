@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     CONSENT_CHANGED = "consent_changed", "Changed consent"
     CONSENT_REFUSED = "consent_refused", "Consent change refused"
     CONSENT_VERIFIED = "consent_verified", "Verified consent"
+    BAG_EXPORTED = "bag_exported", "Exported a preservation bag"
+    BAG_REFUSED = "bag_refused", "Preservation bag refused"
 
 
 class AuditLogEntry(models.Model):

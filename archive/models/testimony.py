@@ -95,7 +95,13 @@ class TestimonyPage(Page):
 
     @property
     def current_transcript(self) -> Transcript | None:
-        from archive.models.transcript import Transcript, TranscriptKind, TranscriptStatus
+        """The latest finished transcript; one a person made (imported) before the machine's."""
+        from archive.models.transcript import (
+            IMPORTED_ENGINE,
+            Transcript,
+            TranscriptKind,
+            TranscriptStatus,
+        )
 
         return (
             Transcript.objects.filter(
@@ -103,7 +109,13 @@ class TestimonyPage(Page):
                 status=TranscriptStatus.DONE,
                 kind=TranscriptKind.TRANSCRIPT,
             )
-            .order_by("-created_at")
+            .order_by(
+                models.Case(
+                    models.When(engine=IMPORTED_ENGINE, then=models.Value(0)),
+                    default=models.Value(1),
+                ),
+                "-created_at",
+            )
             .first()
         )
 

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+#: The engine name of a transcript read from a file (import_collection), not made by a machine.
+IMPORTED_ENGINE = "imported"
+
 
 class TranscriptStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -60,6 +63,21 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return f"{self.media} [{self.language or '?'}, {self.status}]"
+
+    @property
+    def is_imported(self) -> bool:
+        """Read from a transcript file a person made, rather than heard by Whisper."""
+        return self.engine == IMPORTED_ENGINE
+
+    @property
+    def provenance(self) -> str:
+        """How it was made, in the words every page that shows it uses."""
+        if self.is_imported:
+            source = self.parameters.get("imported_from") or "a file"
+            return f"Transcript imported from {source}"
+        if self.kind == TranscriptKind.TRANSLATION:
+            return "Machine translation, may contain errors"
+        return "Machine transcript, may contain errors"
 
 
 class FlagKind(models.TextChoices):

@@ -52,6 +52,10 @@ class TestimonyDetails:
     place: str = ""
     language: str | None = None
     slug: str = ""  # derived from the title when empty
+    #: Every language spoken (ISO 639-1), when more than ``language`` is known.
+    languages: tuple[str, ...] = ()
+    #: Shown only where consent allows the real name (archive.access.display_name).
+    real_name: str = ""
 
 
 def testimony_ingest(
@@ -62,19 +66,24 @@ def testimony_ingest(
     consent: ConsentTerms | ConsentRecord,
     parent: ArchiveIndexPage | None = None,
     model: str | None = None,
+    consent_files: dict[str, File | str] | None = None,
+    by: object = None,
 ) -> Transcript:
     """Store `source` as a new draft testimony and return its queued transcript job.
 
     `consent` is either the terms just given (a storyteller and consent record
     are created from the details) or a consent record given earlier, as in
     the storyteller's own submission, whose storyteller it keeps.
+    ``consent_files`` (``signed_form``, ``verbal_consent_media``: a file, or
+    the name of one already in storage) go with new terms as their evidence;
+    ``by`` is who recorded them.
 
     Raises IngestError (nothing stored) when the details are invalid or the
     file is empty, too large or not playable media.
     """
     _validate(details, consent)
     display_name = safe_display_name(filename)
-    info = _check_media(source, display_name)
+    info = media_check(source, display_name)
     _check_room(info.size_bytes, display_name)
     digest = _sha256(source)
     parent = parent or _archive_index()
@@ -86,9 +95,13 @@ def testimony_ingest(
                 consent_record, storyteller = consent, consent.storyteller
             else:
                 storyteller = Storyteller.objects.create(
-                    public_name=details.storyteller_name, is_pseudonym=details.is_pseudonym
+                    public_name=details.storyteller_name,
+                    is_pseudonym=details.is_pseudonym,
+                    real_name=details.real_name,
                 )
-                consent_record = consent_record_create(storyteller=storyteller, terms=consent)
+                consent_record = consent_record_create(
+                    storyteller=storyteller, terms=consent, by=by, files=consent_files
+                )
             page = TestimonyPage(
                 title=details.title,
                 slug=_unique_slug(parent, details.slug or details.title),
@@ -97,7 +110,7 @@ def testimony_ingest(
                 consent=consent_record,
                 recorded_on=details.recorded_on,
                 place=details.place,
-                languages=details.language or "",
+                languages=",".join(details.languages) or details.language or "",
                 live=False,
             )
             parent.add_child(instance=page)
@@ -181,13 +194,14 @@ def _validate(details: TestimonyDetails, consent: ConsentTerms | ConsentRecord) 
     if consent.access_level not in AccessLevel.values:
         choices = ", ".join(AccessLevel.values)
         raise IngestError(f"Unknown access level {consent.access_level!r}: use one of {choices}.")
-    if details.language is not None and not _LANGUAGE.match(details.language):
-        raise IngestError(
-            f"Language {details.language!r} is not a two-letter ISO 639-1 code such as en or es."
-        )
+    for language in (details.language, *details.languages):
+        if language is not None and not _LANGUAGE.match(language):
+            raise IngestError(
+                f"Language {language!r} is not a two-letter ISO 639-1 code such as en or es."
+            )
 
 
-def _check_media(source: Path, display_name: str) -> media_tools.MediaInfo:
+def media_check(source: Path, display_name: str) -> media_tools.MediaInfo:
     if not source.is_file():
         raise IngestError(f"{display_name}: no such file.")
     size = source.stat().st_size

@@ -29,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
 from archive import access
+from archive.imports.batches import batches_recent
 from archive.models import Segment, TestimonyPage, Transcript, TranscriptKind
 from archive.testimonies.admin_access import content_guard, may_show
 from archive.testimonies.signing import media_url
@@ -258,7 +259,13 @@ def jobs_index(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "archive/admin/jobs.html",
-        {"jobs": [_masked(job, shown) for job in jobs], "state": state},
+        {
+            "jobs": [_masked(job, shown) for job in jobs],
+            "state": state,
+            # Bulk imports run as jobs of their own: row n of N (archive.imports.batches).
+            "imports": batches_recent(),
+            "may_import": access.may_import_collection(request.user),
+        },
     )
 
 

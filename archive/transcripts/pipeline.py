@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from archive.errors import ArchiveError
 from archive.models import (
+    MediaAsset,
     Segment,
     TestimonyPage,
     TestimonyTheme,
@@ -30,6 +31,7 @@ from archive.models import (
     TranscriptKind,
     TranscriptStatus,
 )
+from archive.models.transcript import IMPORTED_ENGINE
 from archive.privacy.redaction import applied_spans, bleeped_derivative, suggest_redactions
 from archive.signals import transcript_ready
 from archive.themes.tagging import matcher_from_thesaurus
@@ -38,6 +40,7 @@ from archive.transcripts.jobs import job_heartbeat, worker_name
 from transcription import media as media_tools
 from transcription.coverage import CheckedTranscription, transcribe_checked
 from transcription.engines import DEFAULT_ENGINE, get_engine
+from transcription.engines.base import Segment as TimedText
 from transcription.errors import TranscriptionError
 
 logger = logging.getLogger(__name__)
@@ -189,6 +192,93 @@ def _transcribe(transcript: Transcript, progress: Progress | None) -> CheckedTra
             task=transcript.parameters.get("task", "transcribe"),
             progress=report,
         )
+
+
+def web_derivative_ensure(media: MediaAsset) -> None:
+    """Make the recording's public web copy if it has none (ffmpeg, in a temporary folder)."""
+    if media.web:
+        return
+    if applied_spans(media):
+        bleeped_derivative(media)
+        return
+    source = Path(media.original.path)
+    # The asset holds what ingest's probe found: no second probe of the same file.
+    info = media_tools.MediaInfo(
+        duration=media.duration,
+        format_name=media.format_name,
+        audio_codec=media.audio_codec or None,
+        video_codec=media.video_codec or None,
+        size_bytes=media.size_bytes,
+    )
+    with TemporaryDirectory(prefix="testimonio-") as tmp:
+        derivative = media_tools.make_web_derivative(source, Path(tmp), info)
+        with derivative.open("rb") as handle:
+            media.web.save(derivative.name, File(handle), save=True)
+
+
+def transcript_import(
+    *,
+    transcript: Transcript,
+    segments: tuple[TimedText, ...],
+    imported_from: str,
+    file_format: str,
+    language: str = "",
+) -> Transcript:
+    """Store a transcript a person made (read from a file) as ``transcript``'s text, done.
+
+    Whisper does not run: the text is the archive's human transcript. What
+    follows a machine transcription follows this too, so an imported
+    testimony is found and reviewed like any other: the web copy, theme
+    suggestions per segment, personal-information flags, the testimony's
+    languages and draft revision, and the index once it commits. No coverage
+    check (it measures a machine's decode) and no automatic translation
+    (Whisper's); `also_transcribe` asks for a machine transcript beside it.
+    """
+    media = transcript.media
+    web_derivative_ensure(media)
+    with transaction.atomic():
+        transcript.segments.all().delete()
+        Segment.objects.bulk_create(
+            Segment(
+                transcript=transcript,
+                index=number,
+                start=segment.start,
+                end=segment.end,
+                text=segment.text,
+                edited_by_human=False,
+            )
+            for number, segment in enumerate(segments)
+        )
+        _suggest_themes(transcript)
+        now = timezone.now()
+        transcript.engine = IMPORTED_ENGINE
+        transcript.model = ""
+        transcript.parameters = {
+            **({"language": language} if language else {}),
+            "imported_from": imported_from,
+            "format": file_format,
+        }
+        transcript.language = language
+        transcript.status = TranscriptStatus.DONE
+        transcript.progress_seconds = media.duration
+        transcript.error = ""
+        transcript.started_at = transcript.started_at or now
+        transcript.heartbeat_at = now
+        transcript.finished_at = now
+        transcript.save()
+        suggest_redactions(transcript=transcript)
+        testimony = media.testimony
+        if language and language not in testimony.language_codes:
+            testimony.languages = ",".join([*testimony.language_codes, language])
+            testimony.save(update_fields=["languages"])
+        _carry_into_draft(testimony)
+    testimony_id = media.testimony_id
+    transaction.on_commit(
+        lambda: transcript_ready.send(
+            sender=Transcript, testimony=TestimonyPage.objects.get(pk=testimony_id)
+        )
+    )
+    return transcript
 
 
 def _engine_name(transcript: Transcript) -> str:

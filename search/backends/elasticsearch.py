@@ -40,8 +40,10 @@ import html
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
+from search import meaning
 from search.backends.base import (
     FACET_FIELDS,
     Document,
@@ -55,6 +57,8 @@ from search.backends.base import (
     _check_level,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
+from search.cognates import PER_WORD as COGNATES_PER_WORD
+from search.cognates import proposals
 from search.expansion import Thesaurus
 from search.plan import MatchPlan, plan_query
 from search.query import Query, fold
@@ -155,6 +159,38 @@ def added_fields() -> dict[str, Any]:
         "said_en": _said("english"),
         "said_es": _said("spanish"),
         "translation_en": _said("english"),
+        "meaning": MEANING_MAPPING,
+    }
+
+
+#: A moment's vector for search by meaning (search/meaning.py); absent when MEANING is off.
+MEANING_MAPPING: dict[str, Any] = {
+    "type": "dense_vector",
+    "dims": meaning.DIMENSIONS,
+    "index": True,
+    "similarity": "cosine",
+}
+
+
+def meaning_knn(
+    query: Query, access_levels: frozenset[str], vector: Iterable[float]
+) -> dict[str, Any]:
+    """The ``knn`` section: the nearest moments by meaning, under the same filters.
+
+    The filter (access first) is applied while the neighbours are chosen,
+    so nothing restricted is a candidate; ``similarity`` is the cosine
+    below which a neighbour is noise, ``boost`` weighs meaning below words.
+    Elasticsearch adds this score to the words' score (the documented
+    combination of a query and knn), where SQLite and PostgreSQL fuse ranks.
+    """
+    return {
+        "field": "meaning",
+        "query_vector": [float(value) for value in vector],
+        "k": meaning.CANDIDATES,
+        "num_candidates": meaning.CANDIDATES * 4,
+        "similarity": meaning.MIN_SIMILARITY,
+        "boost": meaning.MEANING_WEIGHT,
+        "filter": {"bool": {"filter": [*_filters(query, access_levels), NOT_TESTIMONY]}},
     }
 
 
@@ -225,6 +261,7 @@ def index_body(thesaurus: Thesaurus | None = None, synonyms_set: str = "") -> di
                 "year": {"type": "integer"},
                 "decade": {"type": "keyword"},
                 "media_type": {"type": "keyword"},
+                "meaning": MEANING_MAPPING,
             },
         },
     }
@@ -395,7 +432,22 @@ def _typed_words(plan: MatchPlan) -> list[dict[str, Any]]:
                     max_expansions=10,
                 )
             )
+        # Cognates (search.cognates): a proposal the index does not hold matches nothing.
+        cognate_words = _cognate_words(plan)
+        if cognate_words:
+            for field in ("text", "translation"):
+                clauses.append(_match(field, cognate_words, minimum, FUZZY_BOOST))
     return clauses
+
+
+def _cognate_words(plan: MatchPlan) -> str:
+    """Each typed word, or in its place the spellings it may have in the other language."""
+    found = []
+    for clause in plan.clauses:
+        if clause.required:
+            continue
+        found.extend(proposals(clause.word)[: COGNATES_PER_WORD * 2])
+    return " ".join(dict.fromkeys(found))
 
 
 def _required(plan: MatchPlan) -> list[dict[str, Any]]:
@@ -512,10 +564,14 @@ def _aggregations() -> dict[str, Any]:
 
 
 def search_body(
-    query: Query, access_levels: frozenset[str], limit: int, offset: int
+    query: Query,
+    access_levels: frozenset[str],
+    limit: int,
+    offset: int,
+    vector: Iterable[float] | None = None,
 ) -> dict[str, Any]:
-    """The _search body for a page of segment hits with facets."""
-    return {
+    """The _search body for a page of segment hits with facets (``vector``: also by meaning)."""
+    body = {
         "query": _bool_query(query, access_levels),
         "from": offset,
         "size": limit,
@@ -525,10 +581,18 @@ def search_body(
         "aggs": _aggregations(),
         "_source": _SEGMENT_SOURCE,
     }
+    if vector is not None:
+        body["knn"] = meaning_knn(query, access_levels, vector)
+    return body
 
 
 def grouped_body(
-    query: Query, access_levels: frozenset[str], limit: int, offset: int, per_group: int
+    query: Query,
+    access_levels: frozenset[str],
+    limit: int,
+    offset: int,
+    per_group: int,
+    vector: Iterable[float] | None = None,
 ) -> dict[str, Any]:
     """The _search body for a page of testimonies (collapse) with their best moments.
 
@@ -561,7 +625,7 @@ def grouped_body(
                 "_source": _TESTIMONY_SOURCE,
             }
         )
-    return {
+    body = {
         "query": _grouped_query(query, access_levels),
         "from": offset,
         "size": limit,
@@ -571,6 +635,9 @@ def grouped_body(
         "_source": _SEGMENT_SOURCE,
         "collapse": {"field": "testimony_id", "inner_hits": inner_hits},
     }
+    if vector is not None:
+        body["knn"] = meaning_knn(query, access_levels, vector)
+    return body
 
 
 def _marked_html(raw: str) -> str:
@@ -776,6 +843,8 @@ class SearchBackend(BaseSearchBackend):
         from elasticsearch import Elasticsearch
 
         self.alias = str(params.get("INDEX", "testimonio-segments"))
+        # Search by meaning (search/meaning.py): off unless asked, as it loads a model.
+        self.meaning = bool(params.get("MEANING", False))
         self.synonyms_set = str(params.get("SYNONYMS_SET") or "")
         url = params.get("URL") or params.get("HOSTS") or "http://localhost:9200"
         self.client = params.get("CLIENT") or Elasticsearch(
@@ -865,15 +934,37 @@ class SearchBackend(BaseSearchBackend):
 
         def actions() -> Iterator[dict[str, Any]]:
             nonlocal segments
-            for doc in documents:
-                segments += isinstance(doc, SegmentDocument)
-                yield {"_index": index, "_id": document_id(doc), "_source": document_source(doc)}
+            stream = iter(documents)
+            while chunk := list(islice(stream, BULK_CHUNK)):
+                vectors = self._meaning_vectors(chunk)
+                for doc in chunk:
+                    segments += isinstance(doc, SegmentDocument)
+                    source = document_source(doc)
+                    if isinstance(doc, SegmentDocument) and doc.segment_id in vectors:
+                        source["meaning"] = vectors[doc.segment_id]
+                    yield {"_index": index, "_id": document_id(doc), "_source": source}
 
         # Any document that fails raises BulkIndexError, so all were written.
         helpers.bulk(
             self.client, actions(), chunk_size=BULK_CHUNK, refresh="wait_for" if refresh else False
         )
         return segments
+
+    def _meaning_vectors(self, documents: list[Document]) -> dict[int, list[float]]:
+        """The segments' vectors by id, when search by meaning is on."""
+        if not self.meaning:
+            return {}
+        segments = [doc for doc in documents if isinstance(doc, SegmentDocument)]
+        vectors = meaning.encode([meaning.passage(doc) for doc in segments])
+        return {
+            doc.segment_id: [float(value) for value in vector]
+            for doc, vector in zip(segments, vectors, strict=True)
+        }
+
+    def _question(self, query: Query) -> list[float] | None:
+        if not self.meaning or not meaning.wanted(query):
+            return None
+        return [float(value) for value in meaning.question_vector(meaning.question(query))]
 
     def _index_segments(self, documents: list[SegmentDocument]) -> None:
         # wait_for: a published testimony is findable when the save returns.
@@ -949,7 +1040,7 @@ class SearchBackend(BaseSearchBackend):
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
-        body = search_body(query, access_levels, limit, offset)
+        body = search_body(query, access_levels, limit, offset, self._question(query))
         response = self._call("search", lambda: self.client.search(index=self.alias, **body))
         return parse_results(dict(response))
 
@@ -961,7 +1052,7 @@ class SearchBackend(BaseSearchBackend):
         offset: int,
         per_group: int,
     ) -> SearchResults:
-        body = grouped_body(query, access_levels, limit, offset, per_group)
+        body = grouped_body(query, access_levels, limit, offset, per_group, self._question(query))
         response = self._call("search", lambda: self.client.search(index=self.alias, **body))
         return parse_grouped(dict(response), per_group)
 

@@ -46,6 +46,7 @@ import psycopg
 from psycopg import sql
 
 from archive.language import analyse, words
+from search import meaning
 from search.backends.base import (
     GROUP_CANDIDATES,
     FacetCount,
@@ -59,7 +60,7 @@ from search.backends.base import (
     plan_groups,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
-from search.fuzzy import PER_WORD, fuzzy_wanted, near_words, rare_limit
+from search.fuzzy import Vocabulary, near_words, similar_words
 from search.highlight import hit_snippets
 from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
@@ -185,12 +186,16 @@ class SearchBackend(BaseSearchBackend):
         self.testimonies = sql.Identifier(f"{table}_testimonies")
         self.vocabulary = sql.Identifier(f"{table}_vocabulary")
         self._documents: tuple[float, int] | None = None
-        self._words_cache: tuple[tuple[int, int], list[str]] = ((-1, -1), [])
+        self._words_cache: tuple[tuple[int, int], Vocabulary] = ((-1, -1), Vocabulary())
         self._table_name = table
         self._conninfo = _conninfo(params)
         self._lock = threading.Lock()
         self._conn: psycopg.Connection | None = None
         self._config = "simple"
+        # Search by meaning (search/meaning.py): off unless asked, as it loads a model.
+        self.meaning = bool(params.get("MEANING", False))
+        self._vectors = meaning.VectorTable()
+        self._writes = 0  # this instance's writes: its own change is seen at once
         with self._connection("open the index"):
             pass
 
@@ -261,6 +266,8 @@ class SearchBackend(BaseSearchBackend):
                 )
                 for column in _VECTORS
             ),
+            # The moment's vector for search by meaning (float32, little-endian), or NULL.
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS meaning bytea").format(table),
             sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {} (word text PRIMARY KEY, generation bigint NOT NULL)"
             ).format(self.vocabulary),
@@ -325,10 +332,11 @@ class SearchBackend(BaseSearchBackend):
             """INSERT INTO {} (segment_id, testimony_id, title, url, start, "end", text,
                 language, access_level, storyteller, place, place_key, year, media_type, themes,
                 document, translation, stems, tstems, stems_vector, tstems_vector, said_vector,
-                tsaid_vector)
+                tsaid_vector, meaning)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                 to_tsvector(%s::regconfig, %s), %s, %s, %s, to_tsvector('simple', %s),
-                to_tsvector('simple', %s), to_tsvector('simple', %s), to_tsvector('simple', %s))
+                to_tsvector('simple', %s), to_tsvector('simple', %s), to_tsvector('simple', %s),
+                %s)
             ON CONFLICT (segment_id) DO UPDATE SET
                 testimony_id = EXCLUDED.testimony_id, title = EXCLUDED.title,
                 url = EXCLUDED.url, start = EXCLUDED.start, "end" = EXCLUDED."end",
@@ -339,12 +347,19 @@ class SearchBackend(BaseSearchBackend):
                 document = EXCLUDED.document, translation = EXCLUDED.translation,
                 stems = EXCLUDED.stems, tstems = EXCLUDED.tstems,
                 stems_vector = EXCLUDED.stems_vector, tstems_vector = EXCLUDED.tstems_vector,
-                said_vector = EXCLUDED.said_vector, tsaid_vector = EXCLUDED.tsaid_vector"""
+                said_vector = EXCLUDED.said_vector, tsaid_vector = EXCLUDED.tsaid_vector,
+                meaning = EXCLUDED.meaning"""
         ).format(self.table)
+        # Encoded before the connection is taken: the model is the slow part.
+        vectors = (
+            [meaning.to_bytes(v) for v in meaning.encode([meaning.passage(d) for d in documents])]
+            if self.meaning
+            else [None] * len(documents)
+        )
         with self._connection("store segments") as conn, conn.transaction():
             rows = []
             vocabulary: set[str] = set()
-            for doc in documents:
+            for doc, vector in zip(documents, vectors, strict=True):
                 text, title, translation = (
                     _clean(doc.text),
                     _clean(doc.title),
@@ -381,10 +396,12 @@ class SearchBackend(BaseSearchBackend):
                         tstems,
                         " ".join(said),
                         " ".join(translated),
+                        vector,
                     )
                 )
             with conn.cursor() as cursor:
                 cursor.executemany(statement, rows)
+            self._writes += 1
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (word, generation) SELECT w, txid_current() "
@@ -456,6 +473,7 @@ class SearchBackend(BaseSearchBackend):
                 ).format(vocabulary=self.vocabulary, table=self.table),
                 (sorted(said),),
             )
+            self._writes += 1
         self._documents = None
 
     def _clear(self) -> None:
@@ -463,6 +481,7 @@ class SearchBackend(BaseSearchBackend):
             conn.execute(
                 sql.SQL("TRUNCATE {}, {}, {}").format(self.table, self.testimonies, self.vocabulary)
             )
+            self._writes += 1
         self._documents = None
 
     def _count(self) -> int:
@@ -626,14 +645,14 @@ class SearchBackend(BaseSearchBackend):
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _vocabulary_words(self, conn: psycopg.Connection) -> list[str]:
+    def _vocabulary(self, conn: psycopg.Connection) -> Vocabulary:
         row = conn.execute(
             sql.SQL("SELECT COUNT(*), COALESCE(MAX(generation), 0) FROM {}").format(self.vocabulary)
         ).fetchone()
         key = (int(row[0]), int(row[1])) if row else (0, 0)
         if key != self._words_cache[0]:
             found = conn.execute(sql.SQL("SELECT word FROM {}").format(self.vocabulary))
-            self._words_cache = (key, [word for (word,) in found])
+            self._words_cache = (key, Vocabulary.of([word for (word,) in found]))
         return self._words_cache[1]
 
     def _prepare(
@@ -647,25 +666,21 @@ class SearchBackend(BaseSearchBackend):
             if forms not in frequency:
                 condition, values = self._stems_match(forms)
                 frequency[forms] = self._bounded_count(conn, condition, values, FREQUENCY_CAP)
-        rare = rare_limit(documents)
+
+        def seen(word: str, cap: int) -> int:
+            # Moments the asker may see that say the word.
+            condition, values = self._said_match((word,))
+            return self._bounded_count(
+                conn,
+                condition + sql.SQL(" AND access_level = ANY(%s)"),
+                [*values, sorted(access_levels)],
+                cap,
+            )
 
         def similar(clause: Clause) -> list[str]:
-            if not fuzzy_wanted(frequency[clause.forms], documents):
-                return []
-            kept = []
-            for word in near_words(clause.word, self._vocabulary_words(conn)):
-                condition, values = self._said_match((word,))
-                seen = self._bounded_count(
-                    conn,
-                    condition + sql.SQL(" AND access_level = ANY(%s)"),
-                    [*values, sorted(access_levels)],
-                    rare + 1,
-                )
-                if 1 <= seen <= rare:
-                    kept.append(word)
-                if len(kept) == PER_WORD:
-                    break
-            return kept
+            return similar_words(
+                clause.word, frequency[clause.forms], documents, self._vocabulary(conn), seen
+            )
 
         plan = plan.with_fuzzy(similar)
         statistics = Statistics(documents, tuple(frequency[f] for f in own_forms(plan)))
@@ -778,6 +793,63 @@ class SearchBackend(BaseSearchBackend):
                 counters["theme"][theme] += count
         return total, {name: _facet(counter) for name, counter in counters.items()}
 
+    def _meaning(
+        self,
+        conn: psycopg.Connection,
+        query: Query,
+        access_levels: frozenset[str],
+        where: sql.Composable,
+        params: list[Any],
+    ) -> tuple[list[tuple[int, int, float]], set[int]]:
+        """(Moments near the question by meaning, nearest first; those the words found too).
+
+        Candidates are checked on the live table, access level and every
+        filter included, before any is counted or shown.
+        """
+        if not self.meaning or not meaning.wanted(query):
+            return [], set()
+        stats = conn.execute(
+            "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relid = "
+            "%s::regclass",
+            (self._table_name,),
+        ).fetchone()
+        near = self._vectors.nearest(
+            meaning.question_vector(meaning.question(query)),
+            access_levels,
+            meaning.CANDIDATES * 2,
+            version=(stats, self._writes),
+            load=lambda: conn.execute(
+                sql.SQL(
+                    "SELECT segment_id, testimony_id, access_level, meaning FROM {} "
+                    "WHERE meaning IS NOT NULL"
+                ).format(self.table)
+            ).fetchall(),
+        )
+        if not near:
+            return [], set()
+        filters, filter_params = self._filters(query)
+        allowed = sql.SQL(" AND ").join(
+            [sql.SQL("access_level = ANY(%s)"), sql.SQL("segment_id = ANY(%s)"), *filters]
+        )
+        ids = [segment_id for _, segment_id, _ in near]
+        kept = {
+            segment_id
+            for (segment_id,) in conn.execute(
+                sql.SQL("SELECT segment_id FROM {} WHERE {}").format(self.table, allowed),
+                [sorted(access_levels), ids, *filter_params],
+            )
+        }
+        by_words = {
+            segment_id
+            for (segment_id,) in conn.execute(
+                sql.SQL("SELECT segment_id FROM {} WHERE {} AND segment_id = ANY(%s)").format(
+                    self.table, where
+                ),
+                [*params, ids],
+            )
+        }
+        return [row for row in near if row[1] in kept][: meaning.CANDIDATES], by_words
+
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
@@ -785,17 +857,56 @@ class SearchBackend(BaseSearchBackend):
             plan, statistics = self._prepare(conn, query, access_levels)
             where, params = self._segment_where(plan, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            if not total or offset >= total:
-                return SearchResults(total=total, facets=facets) if total else SearchResults()
-            ranked = self._ranked(conn, plan, statistics, where, params, total, offset + limit)
-            ranked = ranked[offset : offset + limit]
+            near, by_words = self._meaning(conn, query, access_levels, where, params)
+            extra = [row for row in near if row[1] not in by_words]
+            if extra:
+                facets = self._with_extra_facets(conn, facets, extra)
+            grand = total + len(extra)
+            if not grand or offset >= grand:
+                return SearchResults(total=grand, facets=facets) if grand else SearchResults()
+            if near and plan.has_text:
+                words_first = (
+                    self._ranked(
+                        conn,
+                        plan,
+                        statistics,
+                        where,
+                        params,
+                        total,
+                        max(offset + limit, meaning.FUSION_DEPTH),
+                    )
+                    if total
+                    else []
+                )
+                ranked = meaning.fuse(words_first, near)[offset : offset + limit]
+            else:
+                ranked = self._ranked(conn, plan, statistics, where, params, total, offset + limit)
+                ranked = ranked[offset : offset + limit]
             hits = self._segment_hits(conn, ranked, plan, access_levels)
         return SearchResults(
             hits=tuple(hits[sid] for _, sid, _ in ranked if sid in hits),
-            total=total,
+            total=grand,
             facets=facets,
             facets_approximate=plan.has_text and total > RANK_CAP,
         )
+
+    def _with_extra_facets(
+        self,
+        conn: psycopg.Connection,
+        facets: dict[str, tuple[FacetCount, ...]],
+        extra: Sequence[tuple[int, int, float]],
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        """``facets`` with the moments found by meaning alone counted in."""
+        _, more = self._totals(
+            conn, sql.SQL("segment_id = ANY(%s)"), [[segment_id for _, segment_id, _ in extra]]
+        )
+        merged = {}
+        for name in set(facets) | set(more):
+            counter: Counter[str] = Counter()
+            for facet in (*facets.get(name, ()), *more.get(name, ())):
+                counter[facet.value] += facet.count
+            merged[name] = _facet(counter)
+        return merged
 
     def _testimony_scores(
         self, conn: psycopg.Connection, query: Query, access_levels: frozenset[str]
@@ -866,13 +977,19 @@ class SearchBackend(BaseSearchBackend):
             where, params = self._segment_where(plan, query, access_levels)
             testimonies = self._testimony_scores(conn, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            if not total and not testimonies:
+            near, by_words = self._meaning(conn, query, access_levels, where, params)
+            extra = [row for row in near if row[1] not in by_words]
+            if extra:
+                facets = self._with_extra_facets(conn, facets, extra)
+            if not total and not testimonies and not extra:
                 return SearchResults()
             candidates = (
                 self._ranked(conn, plan, statistics, where, params, total, GROUP_CANDIDATES)
                 if total
                 else []
             )
+            if near and plan.has_text:
+                candidates = meaning.fuse(candidates, near)
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._segment_hits(
@@ -889,6 +1006,9 @@ class SearchBackend(BaseSearchBackend):
                         [*params, list(page.testimony_ids)],
                     ).fetchall()
                 )
+            for testimony_id, _segment_id, _similarity in extra:
+                if testimony_id in page.testimony_ids:
+                    totals[testimony_id] = totals.get(testimony_id, 0) + 1
             found = dict(testimonies)
             about = self._testimony_matches(
                 conn,
@@ -899,7 +1019,7 @@ class SearchBackend(BaseSearchBackend):
         groups = build_groups(page, hits, totals, about)
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
-            total=total,
+            total=total + len(extra),
             facets=facets,
             groups=groups,
             total_groups=page.total_groups,
@@ -914,7 +1034,7 @@ class SearchBackend(BaseSearchBackend):
             return ()
         with self._connection("suggest") as conn:
             found: list[str] = []
-            for candidate in near_words(key, self._vocabulary_words(conn)):
+            for candidate in near_words(key, self._vocabulary(conn).words):
                 condition, values = self._said_match((candidate,))
                 if self._bounded_count(
                     conn,

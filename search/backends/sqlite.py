@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from archive.language import analyse, words
+from search import meaning
 from search.backends.base import (
     GROUP_CANDIDATES,
     FacetCount,
@@ -60,7 +61,7 @@ from search.backends.base import (
     plan_groups,
 )
 from search.backends.base import SearchBackend as BaseSearchBackend
-from search.fuzzy import PER_WORD, fuzzy_wanted, near_words, rare_limit
+from search.fuzzy import Vocabulary, similar_words
 from search.highlight import hit_snippets
 from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
@@ -93,7 +94,7 @@ _MARK_OPEN = "\x02"
 _MARK_CLOSE = "\x03"
 _ELLIPSIS = "\u2026"
 _TABLES = ("segments_vocab", "segments_fts", "segment_themes", "segments", "testimonies_fts",
-           "testimonies", "vocabulary", "meta")  # fmt: skip
+           "testimonies", "vocabulary", "meaning", "meta")  # fmt: skip
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segments (
@@ -177,6 +178,18 @@ END;
 -- A title word says more about a testimony than one in its summary.
 INSERT INTO testimonies_fts (testimonies_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0, 2.0, 0.0)');
 PRAGMA user_version = 4;
+"""
+
+# Moment vectors for search by meaning (search/meaning.py), when MEANING is on.
+# Created on every start, so an index written before them gains the table; a
+# segment's vector leaves with it, and 'meaning' in meta tells a process
+# that its copy in memory is stale.
+_MEANING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meaning (segment_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('meaning', 0);
+CREATE TRIGGER IF NOT EXISTS meaning_delete AFTER DELETE ON segments BEGIN
+    DELETE FROM meaning WHERE segment_id = old.segment_id;
+END;
 """
 
 _DROP_ALL = "".join(f"DROP TABLE IF EXISTS {table};\n" for table in _TABLES)
@@ -385,7 +398,10 @@ class SearchBackend(BaseSearchBackend):
         self.path = str(params.get("PATH", ":memory:"))
         self._lock = threading.Lock()
         self._documents: tuple[float, int] | None = None
-        self._vocabulary: tuple[int, list[str]] = (-1, [])
+        self._vocabulary: tuple[int, Vocabulary] = (-1, Vocabulary())
+        # Search by meaning (search/meaning.py): off unless asked, as it loads a model.
+        self.meaning = bool(params.get("MEANING", False))
+        self._vectors = meaning.VectorTable()
         try:
             if self.path != ":memory:" and not self.path.startswith("file:"):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -426,6 +442,7 @@ class SearchBackend(BaseSearchBackend):
             version = 0
         if version == 0:
             conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
+        conn.executescript(f"BEGIN IMMEDIATE;\n{_MEANING_SCHEMA}\nCOMMIT;")
 
     # -- plumbing -----------------------------------------------------------
 
@@ -488,8 +505,19 @@ class SearchBackend(BaseSearchBackend):
                     " ".join(analyse(translation, "en")),
                 )
             )
+        # Encoded before the write lock is taken: the model is the slow part.
+        vectors = meaning.encode([meaning.passage(d) for d in documents]) if self.meaning else ()
         with self._transaction("store segments") as conn:
             conn.executemany(_UPSERT, rows)
+            if self.meaning:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO meaning (segment_id, vector) VALUES (?, ?)",
+                    [
+                        (doc.segment_id, meaning.to_bytes(vector))
+                        for doc, vector in zip(documents, vectors, strict=True)
+                    ],
+                )
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'meaning'")
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO vocabulary (word) VALUES (?)",
@@ -526,6 +554,7 @@ class SearchBackend(BaseSearchBackend):
                 said.update(words(translation))
             conn.execute("DELETE FROM segments WHERE testimony_id = ?", (testimony_id,))
             conn.execute("DELETE FROM testimonies WHERE testimony_id = ?", (testimony_id,))
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'meaning'")
             # A word no other segment says leaves the vocabulary with it: near
             # spellings must not keep a withdrawn testimony's words.
             gone = [
@@ -556,7 +585,8 @@ class SearchBackend(BaseSearchBackend):
         self._documents = None
         with self._connection("clear the index") as conn:
             conn.executescript(
-                f"BEGIN IMMEDIATE;\n{_DROP_ALL}PRAGMA user_version = 0;\n{_SCHEMA}\nCOMMIT;"
+                f"BEGIN IMMEDIATE;\n{_DROP_ALL}PRAGMA user_version = 0;\n{_SCHEMA}\n"
+                f"{_MEANING_SCHEMA}\nCOMMIT;"
             )
 
     def _count(self) -> int:
@@ -686,13 +716,13 @@ class SearchBackend(BaseSearchBackend):
         ).fetchone()
         return int(count)
 
-    def _words(self, conn: sqlite3.Connection) -> list[str]:
+    def _words(self, conn: sqlite3.Connection) -> Vocabulary:
         """The vocabulary, kept in memory until another write changes it."""
         (generation,) = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         if generation != self._vocabulary[0]:
             self._vocabulary = (
                 generation,
-                [word for (word,) in conn.execute("SELECT word FROM vocabulary")],
+                Vocabulary.of([word for (word,) in conn.execute("SELECT word FROM vocabulary")]),
             )
         return self._vocabulary[1]
 
@@ -709,23 +739,17 @@ class SearchBackend(BaseSearchBackend):
                     conn, f"{STEM_COLUMNS}: {_any(forms)}", FREQUENCY_CAP
                 )
         acl = "{tags}: " + _any_tag("acl", sorted(access_levels))
-        rare = rare_limit(documents)
+
+        def seen(word: str, cap: int) -> int:
+            # Moments the asker may see that say the word.
+            return self._bounded_count(
+                conn, f"({SAID_COLUMNS}: {_fts5_string(word)}) AND ({acl})", cap
+            )
 
         def similar(clause: Clause) -> list[str]:
-            if not fuzzy_wanted(frequency[clause.forms], documents):
-                return []
-            kept = []
-            for word in near_words(clause.word, self._words(conn)):
-                # Only a word the asker could find is used: it must be said, rarely,
-                # in a moment they may see.
-                seen = self._bounded_count(
-                    conn, f"({SAID_COLUMNS}: {_fts5_string(word)}) AND ({acl})", rare + 1
-                )
-                if 1 <= seen <= rare:
-                    kept.append(word)
-                if len(kept) == PER_WORD:
-                    break
-            return kept
+            return similar_words(
+                clause.word, frequency[clause.forms], documents, self._words(conn), seen
+            )
 
         plan = plan.with_fuzzy(similar)
         statistics = Statistics(documents, tuple(frequency[f] for f in own_forms(plan)))
@@ -953,6 +977,55 @@ class SearchBackend(BaseSearchBackend):
         match, counted = segment_match(plan, query, access_levels, statistics.frequencies)
         return plan, statistics, match, counted, self._conditions(query)
 
+    def _meaning(
+        self,
+        conn: sqlite3.Connection,
+        query: Query,
+        access_levels: frozenset[str],
+        conditions: tuple[str, list[object], bool],
+        matched: Sequence[int],
+    ) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
+        """(Moments near the question by meaning, nearest first; those of them the words missed).
+
+        Each candidate the words did not find is checked on the live index,
+        access level and every filter in one MATCH on its own rowid (FTS5
+        answers that directly).
+        """
+        if not self.meaning or not meaning.wanted(query):
+            return [], []
+        (version,) = conn.execute("SELECT value FROM meta WHERE key = 'meaning'").fetchone()
+        near = self._vectors.nearest(
+            meaning.question_vector(meaning.question(query)),
+            access_levels,
+            meaning.CANDIDATES * 2,
+            version=version,
+            load=lambda: conn.execute(
+                "SELECT m.segment_id, s.testimony_id, s.access_level, m.vector "
+                "FROM meaning m JOIN segments s ON s.segment_id = m.segment_id"
+            ),
+        )
+        if not near:
+            return [], []
+        found = set(matched)
+        where, params, needs_row = conditions
+        join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if needs_row else ""
+        allowed = " AND ".join(f"({part})" for part in _filters(query, access_levels))
+        kept = []
+        for testimony_id, segment_id, similarity in near:
+            if segment_id in found:
+                kept.append((testimony_id, segment_id, similarity))
+                continue
+            row = conn.execute(
+                f"SELECT 1 FROM segments_fts f {join}"  # noqa: S608
+                f"WHERE segments_fts MATCH ? AND f.rowid = ? AND {where}",
+                [allowed, segment_id, *params],
+            ).fetchone()
+            if row is not None:
+                kept.append((testimony_id, segment_id, similarity))
+            if len(kept) >= meaning.CANDIDATES:
+                break
+        return kept, [row for row in kept if row[1] not in found]
+
     def _search(
         self, query: Query, access_levels: frozenset[str], limit: int, offset: int
     ) -> SearchResults:
@@ -961,11 +1034,29 @@ class SearchBackend(BaseSearchBackend):
                 conn, query, access_levels
             )
             total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
-            if not total:
+            near, missed = self._meaning(conn, query, access_levels, conditions, matched)
+            extra = [segment_id for _, segment_id, _ in missed]
+            if not total and not extra:
                 return SearchResults()
-            facets, approximate = self._facets(conn, total, matched[:FACET_SAMPLE])
+            facets, approximate = self._facets(
+                conn, total + len(extra), [*matched[:FACET_SAMPLE], *extra]
+            )
             if not plan.has_text:
                 ranked = self._browse(conn, match, conditions, limit, offset)
+            elif near:
+                words_first = (
+                    self._ranked(
+                        conn,
+                        plan,
+                        statistics,
+                        _spread(matched, RANK_CAP),
+                        max(offset + limit, meaning.FUSION_DEPTH),
+                        0,
+                    )
+                    if total
+                    else []
+                )
+                ranked = meaning.fuse(words_first, near)[offset : offset + limit]
             else:
                 ranked = self._ranked(
                     conn, plan, statistics, _spread(matched, RANK_CAP), limit, offset
@@ -973,7 +1064,7 @@ class SearchBackend(BaseSearchBackend):
             hits = self._hits(conn, ranked, plan, access_levels)
         return SearchResults(
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
-            total=total,
+            total=total + len(extra),
             facets=facets,
             facets_approximate=approximate or (plan.has_text and total > RANK_CAP),
         )
@@ -992,17 +1083,28 @@ class SearchBackend(BaseSearchBackend):
             )
             testimonies = self._testimony_scores(conn, query, access_levels)
             total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
-            if not total and not testimonies:
+            near, extra = self._meaning(conn, query, access_levels, conditions, matched)
+            if not total and not testimonies and not extra:
                 return SearchResults()
             facets, approximate = (
-                self._facets(conn, total, matched[:FACET_SAMPLE]) if total else ({}, False)
+                self._facets(
+                    conn, total + len(extra), [*matched[:FACET_SAMPLE], *(r[1] for r in extra)]
+                )
+                if total or extra
+                else ({}, False)
             )
             if not plan.has_text:
                 candidates = self._browse(conn, match, conditions, GROUP_CANDIDATES, 0)
             else:
-                candidates = self._ranked(
-                    conn, plan, statistics, _spread(matched, RANK_CAP), GROUP_CANDIDATES, 0
+                candidates = (
+                    self._ranked(
+                        conn, plan, statistics, _spread(matched, RANK_CAP), GROUP_CANDIDATES, 0
+                    )
+                    if total
+                    else []
                 )
+                if near:
+                    candidates = meaning.fuse(candidates, near)
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._hits(
@@ -1011,6 +1113,9 @@ class SearchBackend(BaseSearchBackend):
             totals = self._testimony_totals(
                 conn, match, conditions, page.testimony_ids, matched, total
             )
+            for testimony_id, _segment_id, _similarity in extra:
+                if testimony_id in totals:
+                    totals[testimony_id] += 1
             found = dict(testimonies)
             about = self._testimony_matches(
                 conn,
@@ -1025,7 +1130,7 @@ class SearchBackend(BaseSearchBackend):
         )
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
-            total=total,
+            total=total + len(extra),
             facets=facets or SearchResults().facets,
             groups=groups,
             total_groups=page.total_groups,
@@ -1040,7 +1145,7 @@ class SearchBackend(BaseSearchBackend):
             return ()
         with self._connection("suggest") as conn:
             # Words sharing the first letter: a first letter is rarely the one mistyped.
-            vocabulary = [w for w in self._words(conn) if w[:1] == key[:1] and w != key]
+            vocabulary = [w for w in self._words(conn).words if w[:1] == key[:1] and w != key]
             picks = process.extract(
                 key, vocabulary, scorer=distance.Levenshtein.distance, score_cutoff=2, limit=10
             )

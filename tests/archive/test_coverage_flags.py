@@ -10,7 +10,8 @@ from django.utils.html import escape
 
 from archive.consent.services import OPEN_TERMS
 from archive.errors import ReviewPending
-from archive.models import FlagStatus, Transcript
+from archive.models import FlagStatus, Redaction, RedactionStatus, Transcript
+from archive.privacy.redaction import redaction_dismiss
 from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
 from archive.testimonies.publishing import testimony_publish
 from archive.transcripts.admin_views import register_transcript_admin_urls
@@ -67,9 +68,11 @@ def half_heard(record) -> Transcript:
 
 def test_speech_left_untranscribed_is_flagged_on_the_transcript(half_heard: Transcript) -> None:
     flags = list(half_heard.flags.all())
-    # Usually nothing is heard (a gap); on some runs tiny.en invents English words
-    # over the Spanish, which is flagged as text the decoder was unsure of.
-    assert flags and {f.kind for f in flags} <= {"gap", "unsure"}, [f.message for f in flags]
+    # Usually nothing is heard (a gap); on some machines tiny.en invents English words
+    # over the Spanish, flagged as text the decoder was unsure of or as a loop.
+    assert flags and {f.kind for f in flags} <= {"gap", "unsure", "loop"}, [
+        f.message for f in flags
+    ]
     assert all(f.status == FlagStatus.OPEN for f in flags)
     for gap in (f for f in flags if f.kind == "gap"):
         assert gap.message.endswith(f"of speech not transcribed at 0:{int(gap.start):02d}")
@@ -82,6 +85,12 @@ def test_a_flagged_testimony_cannot_be_published_until_an_editor_checks_it(
     half_heard: Transcript, editor, client
 ) -> None:
     testimony = half_heard.media.testimony
+    # tiny.en sometimes invents English words over the Spanish, and Presidio may take
+    # one for a name: an editor dismisses that first, so only the coverage check is left.
+    for suggestion in Redaction.objects.filter(
+        segment__transcript=half_heard, status=RedactionStatus.SUGGESTED
+    ):
+        redaction_dismiss(redaction=suggestion, by=editor)
     with pytest.raises(ReviewPending, match="may be missing from its transcript"):
         testimony_publish(testimony=testimony)
 

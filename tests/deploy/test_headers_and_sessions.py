@@ -73,3 +73,26 @@ def test_a_visitors_session_is_not_cut_by_the_staff_rule(settings, make_account)
     client.get("/")
     assert LAST_SEEN_KEY not in client.session
     assert client.session["_auth_user_id"] == str(account.pk)
+
+
+@pytest.mark.parametrize("way_in", ["editor role", "django staff", "wagtail admin permission"])
+def test_every_account_the_admin_opens_to_has_the_idle_limit(settings, way_in) -> None:
+    from django.contrib.auth.models import Permission
+
+    settings.TESTIMONIO_STAFF_IDLE_SECONDS = 600
+    user = User.objects.create_user(f"staff-{way_in.replace(' ', '-')}", password="x" * 20)
+    if way_in == "editor role":
+        user.groups.add(Group.objects.get(name="Editors"))
+    elif way_in == "django staff":
+        user.is_staff = True
+        user.save()
+    else:
+        user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client = Client()
+    client.force_login(user)
+    client.get("/")
+    session = client.session
+    session[LAST_SEEN_KEY] -= 601
+    session.save()
+    client.get("/")
+    assert "_auth_user_id" not in client.session, way_in

@@ -12,38 +12,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.deploy.conftest import stop_group
+from tests.deploy.conftest import ROOT, free_port, operator_env, stop_group, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 SITE_CONF = ROOT / "deploy" / "nginx" / "testimonio.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, verify: str | bool = True) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            requests.get(url, timeout=30, verify=verify, allow_redirects=False)
-            return
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.5)
-    stop_group(process)
-    pytest.fail(log.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +32,8 @@ def archive_behind_nginx(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("nginx")
     var = tmp / "var"
     app_port, http_port, https_port = free_port(), free_port(), free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "TESTIMONIO_", "DATABASE_URL", "SEARCH_", "CELERY_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        TESTIMONIO_VAR_DIR=str(var),
+    env = operator_env(
+        var,
         TESTIMONIO_BIND=f"127.0.0.1:{app_port}",
         TESTIMONIO_WORKER="0",
         # Production transport: HTTPS is nginx's, and nginx says so.

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.deploy.conftest import ROOT, operator_env
+
 STRONG_KEY = secrets.token_urlsafe(50)
 PRODUCTION = {
     "DJANGO_SECRET_KEY": STRONG_KEY,
@@ -26,13 +27,7 @@ PRODUCTION = {
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run manage.py as an operator would: none of the test run's own variables."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "TESTIMONIO_", "DATABASE_URL", "CACHE_URL", "EMAIL_"))
-    }
-    clean.update(TESTIMONIO_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="config.settings")
-    clean.update(env)
+    clean = operator_env(tmp_path / "var", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

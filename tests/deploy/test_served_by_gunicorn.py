@@ -2,52 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.deploy.conftest import stop_group
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.deploy.conftest import ROOT, free_port, operator_env, prepare, stop_group, wait_for
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
     var = tmp_path_factory.mktemp("served") / "var"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "TESTIMONIO_", "DATABASE_URL", "SEARCH_", "CELERY_"))
-    }
+    var.mkdir()
     port = free_port()
-    env.update(
-        TESTIMONIO_VAR_DIR=str(var),
-        TESTIMONIO_BIND=f"127.0.0.1:{port}",
-        TESTIMONIO_WORKER="0",
-        WEB_CONCURRENCY="2",
-        DJANGO_SETTINGS_MODULE="config.settings",
+    env = operator_env(
+        var, TESTIMONIO_BIND=f"127.0.0.1:{port}", TESTIMONIO_WORKER="0", WEB_CONCURRENCY="2"
     )
-    subprocess.run([sys.executable, "-m", "config.secrets"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    prepare(env)
     log = (var / "serve.log").open("w")
     process = subprocess.Popen(
         [str(ROOT / "bin" / "serve")],
@@ -58,17 +32,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    # collectstatic compresses every static file first: slow on a busy machine.
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            requests.get(f"{base}/", timeout=30)
-            break
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.5)
-    else:
-        stop_group(process)
-        pytest.fail((var / "serve.log").read_text())
+    wait_for(f"{base}/", process, var / "serve.log")
     yield base, port, process, var
     stop_group(process)
     log.close()

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.deploy.conftest import ROOT, free_port, operator_env, prepare, wait_for
+
 CHUNK = 8 * 1024
 
 SETUP = """
@@ -50,12 +51,6 @@ print(json.dumps({
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env, self.log = env, log
@@ -67,15 +62,7 @@ class Server:
             [str(ROOT / "bin" / "serve")], cwd=ROOT, env=self.env, start_new_session=True,
             stdout=self.log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                requests.get(self.base + "/", timeout=30)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.5)
-        self.kill()
-        pytest.fail(self.log.read_text()[-3000:])
+        wait_for(self.base + "/", self.process, self.log)
 
     def kill(self) -> None:
         """SIGKILL to gunicorn's master and every worker at once: no clean-up runs."""
@@ -86,22 +73,10 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "TESTIMONIO_", "DATABASE_URL", "SEARCH_", "CELERY_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        TESTIMONIO_VAR_DIR=str(tmp_path / "var"),
-        TESTIMONIO_BIND=f"127.0.0.1:{free_port()}",
-        TESTIMONIO_WORKER="0",
+    env = operator_env(
+        tmp_path / "var", TESTIMONIO_BIND=f"127.0.0.1:{free_port()}", TESTIMONIO_WORKER="0"
     )
-    subprocess.run([sys.executable, "-m", "config.secrets"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-        check=True,
-    )  # fmt: skip
+    prepare(env)
     running = Server(env, tmp_path / "serve.log")
     yield running
     running.kill()

@@ -86,3 +86,20 @@ def test_the_code_page_refuses_an_off_site_next(editor, settings) -> None:
         "/accounts/two-factor/setup/", {"code": code_for(device), "next": "https://evil.example/"}
     )
     assert answer.status_code == 302 and answer.url == "/admin/"
+
+
+def test_an_account_let_into_the_admin_by_permission_alone_needs_the_code_too(settings) -> None:
+    from django.contrib.auth.models import Permission
+
+    from archive.accounts.two_factor import must_use_second_factor
+
+    settings.TESTIMONIO_STAFF_TWO_FACTOR = True
+    user = User.objects.create_user("permitted", password="a permitted password")
+    assert not must_use_second_factor(user)
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    user = User.objects.get(pk=user.pk)  # permissions are cached per instance
+    assert must_use_second_factor(user)
+    client = Client()
+    client.force_login(user)
+    response = client.get("/admin/pages/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/two-factor/")

@@ -318,6 +318,9 @@ JUDGED_QUERIES = [
     ("fingerprnts", {1001}),
     ("orden de deportacion", {1101}),
     ("educación en prisión", {1202}),
+    # Spanish questions for English moments: the bilingual lexicon (search/lexicon.txt).
+    ("huellas digitales", {1001}),
+    ("llamo a mi madre por videollamada", {1203}),
 ]
 
 
@@ -708,6 +711,18 @@ class BackendContract:
         assert "videollamada" in hit.snippet_html
         assert "video" in marked_words(hit.translation_html)
         assert hit.player_url == "/testimonies/j11/?t=30"
+
+    def test_a_spanish_question_finds_an_english_moment_through_the_lexicon(self, judged) -> None:
+        # No English testimony has a Spanish translation: only the lexicon bridges.
+        assert self.ranked(judged, "huellas digitales")[0] == 1001
+        hits = self.search(judged, "+huellas", PUBLIC).hits
+        assert hits == ()  # the strict form wants the word itself
+
+    def test_a_lexicon_word_ranks_below_the_word_typed(self, judged) -> None:
+        judged.index_segments([moment(1007, 10, "The jail was cold and loud.")])
+        ranked = self.ranked(judged, "jail")
+        # "jail" itself first; "prison" (its lexicon group) is found, below it.
+        assert ranked.index(1007) < ranked.index(1202)
 
     def test_a_misheard_word_is_found_by_a_near_spelling_below_exact_matches(self, judged) -> None:
         results = self.search(judged, "hold", PUBLIC)

@@ -25,9 +25,12 @@ from search.backends.elasticsearch import (
     parse_results,
     search_body,
     synonym_rules,
+    synonyms_set_body,
     testimony_source,
 )
+from search.cognates import proposals
 from search.expansion import Thesaurus, seed_thesaurus
+from search.lexicon import PREFIX as LEXICON_PREFIX
 from search.query import parse_query
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,12 +83,26 @@ def test_a_segment_is_analysed_in_its_language_and_its_translation_in_english() 
 
 
 def test_every_themes_english_and_spanish_terms_are_one_synonym_rule() -> None:
-    rules = synonym_rules(seed_thesaurus())
+    assert len(synonym_rules(seed_thesaurus())) == len(synonyms_set_body(seed_thesaurus()))
+    rules = [
+        rule["synonyms"]
+        for rule in synonyms_set_body(seed_thesaurus())
+        if not rule["id"].startswith(LEXICON_PREFIX)
+    ]
     (enforcement,) = [rule for rule in rules if "la migra" in rule]
     assert "immigration enforcement" in enforcement  # both languages in one rule
     assert all("=>" not in rule and rule.count(",") >= 1 for rule in rules)
     (detainer,) = [rule for rule in rules if "orden de retencion" in rule.split(", ")]
     assert "hold request" in detainer.split(", ")
+
+
+def test_the_lexicon_groups_are_synonym_rules_too() -> None:
+    lexicon = {
+        rule["id"]: rule["synonyms"].split(", ")
+        for rule in synonyms_set_body(seed_thesaurus())
+        if rule["id"].startswith(LEXICON_PREFIX)
+    }
+    assert any({"fingerprints", "huellas digitales"} <= set(words) for words in lexicon.values())
 
 
 def test_query_filters_by_access_first_and_quotes_nothing_raw() -> None:
@@ -141,7 +158,8 @@ def test_the_typed_words_are_matched_by_form_synonym_and_near_spelling_scored_be
     found = matches(body["query"])
     # Stop words left out; one of three words is enough (search/plan.py's rule).
     words = {options["query"] for _, options in found}
-    assert words == {"post bail money"}
+    cognates = " ".join(p for word in ("post", "bail", "money") for p in proposals(word))
+    assert words == {"post bail money", cognates}  # and what they may be in Spanish
     assert {o["minimum_should_match"] for _, o in found if "slop" not in o} == {1}
     by_kind = {
         (field, options.get("analyzer"), "fuzziness" in options): options.get("boost")
@@ -752,3 +770,13 @@ def test_a_hit_found_through_its_translation_shows_both_marked() -> None:
     (hit,) = parse_results(response).hits
     assert hit.snippet_html == "La separación familiar"
     assert hit.translation_html == "The <mark>family</mark> <mark>separation</mark>"
+
+
+def test_cognates_of_the_typed_words_are_asked_for_below_them() -> None:
+    body = search_body(parse_query("certificación de la fiscalía"), frozenset({"public"}), 10, 0)
+    typed = body["query"]["bool"]["must"][0]["bool"]["should"]
+    cognate = [c["match"] for c in typed if "match" in c and "certification" in str(c)]
+    assert {field for match in cognate for field in match} == {"text", "translation"}
+    assert all(m[f]["boost"] < 1.0 for m in cognate for f in m)
+    strict = search_body(parse_query("+certificación"), frozenset({"public"}), 10, 0)
+    assert "certification" not in json.dumps(strict)

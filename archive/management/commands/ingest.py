@@ -6,9 +6,6 @@ Options: [--language xx] [--model M] [--translate] [--publish] [--background] [-
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from archive.consent.services import OPEN_TERMS
 from archive.errors import ArchiveError
+from archive.management.stopping import stopped_by_signals
 from archive.models import AccessLevel, Transcript, TranscriptStatus
 from archive.testimonies.ingest import TestimonyDetails, testimony_ingest
 from archive.testimonies.progress import ProgressLine
@@ -65,7 +63,7 @@ class Command(BaseCommand):
             )
         self._made: list[Transcript] = []
         try:
-            with _stopped_by_signals():
+            with stopped_by_signals():
                 transcript, translation, testimony = self._ingest(source, options)
         except KeyboardInterrupt as e:
             # Ctrl-C, SIGTERM or SIGHUP: the jobs this process would have run
@@ -160,23 +158,6 @@ class Command(BaseCommand):
             )
             for message in result["flags"]:
                 self.stdout.write(f"Check: {message}")
-
-
-class ProcessStopped(KeyboardInterrupt):
-    """A termination signal, raised where the command is, so it can tidy up."""
-
-
-@contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        raise ProcessStopped(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _translation_summary(translation: Transcript | None) -> dict[str, object] | None:

@@ -1,0 +1,1 @@
+"""Bulk import of a collection from a manifest (CSV or .xlsx): read, validate, import."""
