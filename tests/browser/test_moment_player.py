@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Route
 
 from archive.models import AuditAction, AuditLogEntry, ResearcherApproval
 
@@ -60,6 +63,36 @@ def test_media_is_audited_when_played_not_when_opened_and_cite_follows_the_playe
     assert "0:01" in apa and f"/t/{testimony.pk}?t=1" in apa
     assert ".." not in apa
     assert "?t=1" in page.locator(".cite-chicago").inner_text()
+
+    # Pausing then seeking asks for two citations; a slow answer for the older
+    # position must not overwrite the newer one (it did, now and then, under load).
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/cite.json?*", hold_the_first)
+    page.evaluate("document.getElementById('player').currentTime = 0.5")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "seeking to 0:00 asked for its citation"
+    with page.expect_response(lambda response: "cite.json?t=1" in response.url):
+        page.evaluate("document.getElementById('player').currentTime = 1.4")
+    late = json.dumps({"chicago": "LATE ANSWER", "apa": "LATE ANSWER", "csl": {}})
+    try:
+        held[0].fulfill(status=200, content_type="application/json", body=late)
+    except PlaywrightError:
+        pass  # the page had already given up on it
+    page.wait_for_timeout(1000)
+    assert "LATE ANSWER" not in page.locator(".cite-apa").inner_text()
+    assert page.evaluate("document.querySelector('details.cite').dataset.citedAt") == "1"
+    assert "0:01" in page.locator(".cite-apa").inner_text()
+    page.unroute("**/cite.json?*")
 
     page.evaluate(
         "document.querySelectorAll('audio, video').forEach(p => p.removeAttribute('src'))"

@@ -16,16 +16,23 @@
   }
 
   // "Cite this" cites where the player is, not where the page was opened.
+  // Pausing and then seeking sends two requests; only the last one may fill
+  // the citation, or a slow answer for the old position would overwrite it.
   var cite = document.querySelector("details.cite[data-cite-url]");
+  var pendingCitation = null;
   function refreshCitation() {
     if (!cite || !cite.open) { return; }
     var url = new URL(cite.dataset.citeUrl, window.location.href);
     url.searchParams.set("t", String(Math.floor(player.currentTime + 1e-6)));
     url.searchParams.set("all", "1");
-    fetch(url, { credentials: "same-origin" }).then(function (response) {
+    if (pendingCitation) { pendingCitation.abort(); }
+    var request = new AbortController();
+    pendingCitation = request;
+    fetch(url, { credentials: "same-origin", signal: request.signal }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(function (data) {
-      if (!data) { return; }
+      if (!data || pendingCitation !== request) { return; }
+      pendingCitation = null;
       cite.querySelector(".cite-chicago").textContent = data.chicago;
       cite.querySelector(".cite-apa").textContent = data.apa;
       cite.querySelector(".cite-csl").textContent = JSON.stringify([data.csl], null, 2);
