@@ -180,8 +180,9 @@ def meaning_knn(
     The filter (access first) is applied while the neighbours are chosen,
     so nothing restricted is a candidate; ``similarity`` is the cosine
     below which a neighbour is noise, ``boost`` weighs meaning below words.
-    Elasticsearch adds this score to the words' score (the documented
-    combination of a query and knn), where SQLite and PostgreSQL fuse ranks.
+    Elasticsearch adds this score to the words' unnormalised score (the
+    documented combination of a query and knn), where SQLite and PostgreSQL
+    normalise the word score first (search.meaning.fuse).
     """
     return {
         "field": "meaning",
