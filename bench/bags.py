@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
 import shutil
 import sys
 import tempfile
@@ -27,17 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _setup(var: Path) -> None:
-    os.environ["TESTIMONIO_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(60))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _django import setup as _setup  # noqa: E402
 
 
 def _random_file(path: Path, megabytes: float) -> None:

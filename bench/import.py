@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -32,20 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _django import setup as _setup  # noqa: E402
+
 HEADER = ["file", "title", "storyteller", "recorded_on", "languages", "themes", "access_level",
           "show_audio", "show_transcript", "consent_form_version", "transcript"]  # fmt: skip
-
-
-def _setup(var: Path) -> None:
-    os.environ["TESTIMONIO_VAR_DIR"] = str(var)
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(60))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _media(folder: Path, rows: int) -> float:
