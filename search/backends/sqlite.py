@@ -20,7 +20,8 @@ when every clause must match they are ANDed into the MATCH, otherwise the
 MATCH holds their OR and a rowid condition counts how many each row says
 (``minimum``). The access level and the filters are tags inside the MATCH,
 so FTS5 intersects them with the words and no row is read to filter. One
-walk of that MATCH gives the exact count and the matching rowids; facets
+walk of that MATCH gives the exact count and the matching rowids (past
+COUNT_WALK, a COUNT and runs of rowids spread over the index); facets
 are counted over at most FACET_SAMPLE of those rows (flagged approximate
 and scaled beyond that); at most RANK_CAP of them are ranked: by the shared
 Python ranking (search/ranking.py) when they are at most RESCORE_WINDOW,
@@ -87,8 +88,14 @@ FACET_SAMPLE = 1_000
 # alike) are ranked, and the results say they are approximate.
 RANK_CAP = 3_000
 # Up to this many matches are counted by fetching their rowids (one walk
-# gives the count and the ranked candidates); more are counted by COUNT(*).
-COUNT_WALK = 50_000
+# gives the count and the ranked candidates); more are counted by COUNT(*),
+# and the candidates are then WALK_RUNS runs of matches, each starting at an
+# evenly spaced point of the index, so old and new testimony are both ranked.
+# At a million segments, walking 50,000 rowids for a common word cost more
+# than ranking it (bench/search.py --segments 1000000: grouped p95 64 ms with
+# a walk of 50,000, 53 ms with 10,000 in runs; questions 140 and 94 ms).
+COUNT_WALK = 10_000
+WALK_RUNS = 5
 # Markers stripped from indexed text, so after html.escape they can only be ours.
 _MARK_OPEN = "\x02"
 _MARK_CLOSE = "\x03"
@@ -627,51 +634,67 @@ class SearchBackend(BaseSearchBackend):
         conditions: tuple[str, list[object], bool],
         counted: Sequence[str] = (),
         minimum: int = 0,
-    ) -> tuple[int, list[int]]:
-        """(how many segments match, their rowids in order: all of them up to COUNT_WALK).
+    ) -> tuple[int, list[int], bool]:
+        """(how many segments match, their rowids in order: all of them up to COUNT_WALK,
+        whether that count is exact).
 
         One walk answers both for up to COUNT_WALK matches; beyond that (a
-        very common word) an exact COUNT walks again rather than fetch them all.
-        With ``counted`` clauses, each is intersected with the walk inside
+        very common word) an exact COUNT walks again rather than fetch them all,
+        and the rowids are runs spread over the index (:meth:`_walk`).
+        With ``counted`` clauses, each is intersected with each run inside
         FTS5 and a row must say ``minimum`` of them; past COUNT_WALK the
-        count is then of the walked rows (a lower bound, flagged approximate
-        since it exceeds RANK_CAP).
+        count is then of the walked rows, a lower bound: not exact.
         """
         if counted:
-            _total, rowids = self._matching(conn, match, conditions)
-            if not rowids:
-                return 0, []
-            low, high = rowids[0], rowids[-1]
+            _total, runs = self._walk(conn, match, conditions)
             says: Counter[int] = Counter()
-            for clause in counted:
-                says.update(
-                    rowid
-                    for (rowid,) in conn.execute(
-                        "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
-                        "AND rowid BETWEEN ? AND ?",
-                        (f"({clause}) AND ({match})", low, high),
+            for run in runs:
+                for clause in counted:
+                    says.update(
+                        rowid
+                        for (rowid,) in conn.execute(
+                            "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+                            "AND rowid BETWEEN ? AND ?",
+                            (f"({clause}) AND ({match})", run[0], run[-1]),
+                        )
                     )
-                )
-            kept = [rowid for rowid in rowids if says[rowid] >= minimum]
-            return len(kept), kept
+            kept = [rowid for run in runs for rowid in run if says[rowid] >= minimum]
+            walked = sum(len(run) for run in runs)
+            return len(kept), kept, walked == _total
+        total, runs = self._walk(conn, match, conditions)
+        return total, [rowid for run in runs for rowid in run], True
+
+    def _walk(
+        self, conn: sqlite3.Connection, match: str, conditions: tuple[str, list[object], bool]
+    ) -> tuple[int, list[list[int]]]:
+        """(how many segments match, matching rowids in ascending runs: all of them up to
+        COUNT_WALK, else WALK_RUNS runs spread over the index)."""
         where, params, needs_row = conditions
         join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if needs_row else ""
-        rowids = [
-            rowid
-            for (rowid,) in conn.execute(
-                f"SELECT f.rowid FROM segments_fts f {join}"  # noqa: S608
-                f"WHERE segments_fts MATCH ? AND {where} ORDER BY f.rowid LIMIT ?",
-                [match, *params, COUNT_WALK + 1],
-            )
-        ]
-        if len(rowids) <= COUNT_WALK:
-            return len(rowids), rowids
+        walk = (
+            f"SELECT f.rowid FROM segments_fts f {join}"  # noqa: S608
+            f"WHERE segments_fts MATCH ? AND {where} AND f.rowid >= ? ORDER BY f.rowid LIMIT ?"
+        )
+        first = [rowid for (rowid,) in conn.execute(walk, [match, *params, 0, COUNT_WALK + 1])]
+        if len(first) <= COUNT_WALK:
+            return len(first), [first] if first else []
         (total,) = conn.execute(
             f"SELECT COUNT(*) FROM segments_fts f {join}"  # noqa: S608
             f"WHERE segments_fts MATCH ? AND {where}",
             [match, *params],
         ).fetchone()
-        return int(total), rowids
+        share = max(1, COUNT_WALK // WALK_RUNS)
+        # Two subqueries: SQLite answers a lone MIN or MAX from the key, both at once by a scan.
+        low, high = conn.execute(
+            "SELECT (SELECT MIN(segment_id) FROM segments), (SELECT MAX(segment_id) FROM segments)"
+        ).fetchone()
+        runs = [first[:share]]
+        for number in range(1, WALK_RUNS):
+            start = max(low + (high - low) * number // WALK_RUNS, runs[-1][-1] + 1)
+            run = [rowid for (rowid,) in conn.execute(walk, [match, *params, start, share])]
+            if run:
+                runs.append(run)
+        return int(total), runs
 
     @staticmethod
     def _facets(
@@ -1033,13 +1056,13 @@ class SearchBackend(BaseSearchBackend):
             plan, statistics, match, counted, conditions = self._segments(
                 conn, query, access_levels
             )
-            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
+            total, matched, exact = self._matching(conn, match, conditions, counted, plan.minimum)
             near, missed = self._meaning(conn, query, access_levels, conditions, matched)
             extra = [segment_id for _, segment_id, _ in missed]
             if not total and not extra:
                 return SearchResults()
             facets, approximate = self._facets(
-                conn, total + len(extra), [*matched[:FACET_SAMPLE], *extra]
+                conn, total + len(extra), [*_spread(matched, FACET_SAMPLE), *extra]
             )
             if not plan.has_text:
                 ranked = self._browse(conn, match, conditions, limit, offset)
@@ -1066,7 +1089,7 @@ class SearchBackend(BaseSearchBackend):
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
             total=total + len(extra),
             facets=facets,
-            facets_approximate=approximate or (plan.has_text and total > RANK_CAP),
+            facets_approximate=approximate or not exact or (plan.has_text and total > RANK_CAP),
         )
 
     def _search_grouped(
@@ -1082,13 +1105,15 @@ class SearchBackend(BaseSearchBackend):
                 conn, query, access_levels
             )
             testimonies = self._testimony_scores(conn, query, access_levels)
-            total, matched = self._matching(conn, match, conditions, counted, plan.minimum)
+            total, matched, exact = self._matching(conn, match, conditions, counted, plan.minimum)
             near, extra = self._meaning(conn, query, access_levels, conditions, matched)
             if not total and not testimonies and not extra:
                 return SearchResults()
             facets, approximate = (
                 self._facets(
-                    conn, total + len(extra), [*matched[:FACET_SAMPLE], *(r[1] for r in extra)]
+                    conn,
+                    total + len(extra),
+                    [*_spread(matched, FACET_SAMPLE), *(r[1] for r in extra)],
                 )
                 if total or extra
                 else ({}, False)
@@ -1125,8 +1150,10 @@ class SearchBackend(BaseSearchBackend):
             )
         groups = build_groups(page, hits, totals, about)
         # Grouping saw only the best-ranked candidates: totals of groups are then estimates.
-        truncated = (plan.has_text and total > RANK_CAP) or (
-            len(candidates) >= GROUP_CANDIDATES and total > len(candidates)
+        truncated = (
+            not exact
+            or (plan.has_text and total > RANK_CAP)
+            or (len(candidates) >= GROUP_CANDIDATES and total > len(candidates))
         )
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),

@@ -271,6 +271,34 @@ def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
     backend.close()
 
 
+@pytest.mark.parametrize("question", ["bail", "bail hearing judge lawyer"])
+def test_a_very_common_word_ranks_moments_from_new_testimony_too(
+    monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    import search.backends.sqlite as sqlite_backend
+
+    # Tiny walk limits play a word said in hundreds of thousands of moments: only
+    # some matches are ranked, and they must not all be the oldest ones.
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 4)
+    monkeypatch.setattr(sqlite_backend, "WALK_RUNS", 2)
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    best = 15  # where the second run starts: 1 + (30 - 1) // 2
+    backend.index_segments(
+        [
+            document(n, "the bail hearing was set for a later day and then moved again", n)
+            if n != best
+            else document(n, "bail hearing judge lawyer", n)
+            for n in range(1, 31)
+        ]
+    )
+    for search in (backend.search, backend.search_grouped):
+        results = search(parse_query(question), access_levels={"public"})
+        assert results.hits[0].segment_id == best
+        assert results.facets_approximate
+    assert backend.search(parse_query("bail"), access_levels={"public"}).total == 30
+    backend.close()
+
+
 def test_a_phrase_is_highlighted_as_one_span() -> None:
     from search.highlight import marked_html
 
