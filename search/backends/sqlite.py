@@ -92,8 +92,9 @@ RANK_CAP = 3_000
 # and the candidates are then WALK_RUNS runs of matches, each starting at an
 # evenly spaced point of the index, so old and new testimony are both ranked.
 # At a million segments, walking 50,000 rowids for a common word cost more
-# than ranking it (bench/search.py --segments 1000000: grouped p95 64 ms with
-# a walk of 50,000, 53 ms with 10,000 in runs; questions 140 and 94 ms).
+# than ranking it (bench/search.py --segments 1000000, grouped p95: 60 to 64
+# ms with a walk of 50,000, 53 to 58 ms with 10,000 in runs; four to seven
+# word questions 140 to 146 ms, then 94 to 103 ms).
 COUNT_WALK = 10_000
 WALK_RUNS = 5
 # Markers stripped from indexed text, so after html.escape they can only be ours.
