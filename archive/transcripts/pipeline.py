@@ -447,6 +447,14 @@ def _suggest_themes(transcript: Transcript) -> None:
             link.save(update_fields=["segment_count"])
 
 
+def _one_language(transcript: Transcript) -> bool:
+    """Whether the transcript heard one language only: the one it was transcribed in."""
+    if not transcript.language or transcript.status != TranscriptStatus.DONE:
+        return False
+    heard = transcript.media.testimony.language_codes
+    return heard == [transcript.language]
+
+
 def translation_create(*, transcript: Transcript) -> Transcript:
     """Queue an English translation of ``transcript``'s recording as a second transcript.
 
@@ -462,6 +470,11 @@ def translation_create(*, transcript: Transcript) -> Transcript:
     parameters = {
         key: value for key, value in transcript.parameters.items() if key in ("language", "engine")
     }
+    if not parameters.get("language") and _one_language(transcript):
+        # Told the language it translates from, Whisper decodes every window in
+        # it; left to detect it window by window, it takes some of a Spanish
+        # recording for Portuguese or Galician and translates nonsense.
+        parameters["language"] = transcript.language
     return Transcript.objects.create(
         media=transcript.media,
         kind=TranscriptKind.TRANSLATION,

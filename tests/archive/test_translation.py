@@ -63,6 +63,25 @@ def test_a_translation_is_made_once_and_only_of_a_transcript(make_testimony) -> 
         translation_create(transcript=translation)
 
 
+@pytest.mark.parametrize(("heard", "told"), [("es", "es"), ("es,en", None)])
+def test_a_translation_is_told_the_language_heard_unless_several_were(
+    make_testimony, heard: str, told: str | None
+) -> None:
+    testimony = make_testimony("CanaryHeard")
+    transcript = testimony.current_transcript
+    # Transcribed without being told the language: Whisper heard Spanish.
+    Transcript.objects.filter(pk=transcript.pk).update(language="es", parameters={})
+    TestimonyPage.objects.filter(pk=testimony.pk).update(languages=heard)
+    transcript.refresh_from_db()
+
+    translation = translation_create(transcript=transcript)
+
+    # One language heard: every window is translated from it, none guessed again.
+    # Several: each window's language is still detected.
+    assert translation.parameters.get("language") == told
+    assert translation.parameters["task"] == "translate"
+
+
 def test_on_the_queue_the_translation_follows_the_transcript(
     record, django_capture_on_commit_callbacks
 ) -> None:
