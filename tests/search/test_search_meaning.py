@@ -340,3 +340,20 @@ def test_a_server_can_load_the_encoder_before_its_first_question() -> None:
 
     assert meaning._load_encoder.cache_info().currsize == 1
     assert meaning.question_vector("warm up").shape == (meaning.DIMENSIONS,)
+
+
+def test_one_ranking_keeps_how_far_apart_the_scores_are() -> None:
+    # The best word match, a weak one (a common word of the question, a fifth of
+    # the best score), and a moment that says nothing typed but means it closely.
+    words = [(1, 10, 10.0), (2, 11, 2.0)]
+    near = [(3, 12, 0.8), (1, 10, 0.35)]
+
+    order = [segment_id for _, segment_id, _ in meaning.fuse(words, near)]
+
+    # Found both ways first; the close paraphrase before the weak word match
+    # (by ranks alone the weak match, second of its list, came before it).
+    assert order == [10, 12, 11]
+    assert meaning.fuse([], []) == []
+    # A moment barely near the question adds nothing below the floor.
+    only_far = meaning.fuse([], [(1, 13, meaning.SIMILARITY_FLOOR - 0.05)])
+    assert [score for _, _, score in only_far] == [0.0]
