@@ -57,22 +57,22 @@ def _from_captions(captions: list, *, what: str) -> tuple[Segment, ...]:
     return tuple(sorted(segments, key=lambda s: (s.start, s.end)))
 
 
-def read_vtt(data: bytes, *, what: str = "The WebVTT file") -> tuple[Segment, ...]:
+def _read_captions(data: bytes, *, kind: str, name: str, what: str) -> tuple[Segment, ...]:
+    """Captions of ``kind`` (webvtt-py's "vtt" or "srt"), ``name`` for the error message."""
     text = decode_text(data, what=what)
     try:
-        parsed = webvtt.WebVTT.from_buffer(io.StringIO(text), format="vtt")
+        parsed = webvtt.WebVTT.from_buffer(io.StringIO(text), format=kind)
     except (MalformedFileError, MalformedCaptionError) as e:
-        raise TranscriptReadError(f"{what} is not valid WebVTT: {e}") from None
+        raise TranscriptReadError(f"{what} is not valid {name}: {e}") from None
     return _from_captions(parsed.captions, what=what)
+
+
+def read_vtt(data: bytes, *, what: str = "The WebVTT file") -> tuple[Segment, ...]:
+    return _read_captions(data, kind="vtt", name="WebVTT", what=what)
 
 
 def read_srt(data: bytes, *, what: str = "The SRT file") -> tuple[Segment, ...]:
-    text = decode_text(data, what=what)
-    try:
-        parsed = webvtt.WebVTT.from_buffer(io.StringIO(text), format="srt")
-    except (MalformedFileError, MalformedCaptionError) as e:
-        raise TranscriptReadError(f"{what} is not valid SRT: {e}") from None
-    return _from_captions(parsed.captions, what=what)
+    return _read_captions(data, kind="srt", name="SRT", what=what)
 
 
 def read_timecoded_text(

@@ -10,7 +10,7 @@ bag is. Who may make one is archive.access.bag_refusal's answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,32 +36,52 @@ def bag_destination(kind: str, pk: int) -> Path:
     return Path(settings.TESTIMONIO_BAG_DIR) / f"{kind}-{pk}-{stamp}"
 
 
-def testimony_bag(request: HttpRequest, page_id: int) -> HttpResponse:
-    if not access.is_staff_member(request.user):  # before the lookup: no id is confirmed
-        raise PermissionDenied
-    testimony = get_object_or_404(TestimonyPage, pk=page_id)
-    back = reverse("wagtailadmin_pages:edit", args=[testimony.pk])
+def _bag_page(
+    request: HttpRequest,
+    page: TestimonyPage | CollectionPage,
+    kind: str,
+    make: Callable[[Path], str],
+    shown: dict[str, Any],
+) -> HttpResponse:
+    """The bag page of ``page``; a POST runs ``make`` (the bag's folder -> what to tell)."""
+    back = reverse("wagtailadmin_pages:edit", args=[page.pk])
     if request.method == "POST":
         try:
-            made = testimony_bag_create(
-                testimony=testimony,
-                dest=bag_destination("testimony", testimony.pk),
-                user=request.user,
-            )
+            told = make(bag_destination(kind, page.pk))
         except BagError as e:
             messages.error(request, str(e))
         else:
-            messages.success(request, f"Preservation bag written and validated: {made.path}")
+            messages.success(request, told)
         return redirect(back)
     return TemplateResponse(
         request,
         "archive/admin/bag.html",
         {
-            "what": f"testimony {testimony.pk}",
-            "title": shown_title(request, testimony),
-            "refusal": access.bag_refusal(request.user, testimony),
+            "what": f"{kind} {page.pk}",
             "folder": settings.TESTIMONIO_BAG_DIR,
             "back": back,
+            **shown,
+        },
+    )
+
+
+def testimony_bag(request: HttpRequest, page_id: int) -> HttpResponse:
+    if not access.is_staff_member(request.user):  # before the lookup: no id is confirmed
+        raise PermissionDenied
+    testimony = get_object_or_404(TestimonyPage, pk=page_id)
+
+    def make(dest: Path) -> str:
+        made = testimony_bag_create(testimony=testimony, dest=dest, user=request.user)
+        return f"Preservation bag written and validated: {made.path}"
+
+    return _bag_page(
+        request,
+        testimony,
+        "testimony",
+        make,
+        {
+            "title": shown_title(request, testimony),
+            "refusal": access.bag_refusal(request.user, testimony),
         },
     )
 
@@ -70,33 +90,18 @@ def collection_bag(request: HttpRequest, page_id: int) -> HttpResponse:
     if not access.is_staff_member(request.user):  # before the lookup: no id is confirmed
         raise PermissionDenied
     collection = get_object_or_404(CollectionPage, pk=page_id)
-    back = reverse("wagtailadmin_pages:edit", args=[collection.pk])
-    if request.method == "POST":
-        try:
-            made = collection_bag_create(
-                collection=collection,
-                dest=bag_destination("collection", collection.pk),
-                user=request.user,
-            )
-        except BagError as e:
-            messages.error(request, str(e))
-        else:
-            left = (
-                f" {len(made.left_out)} testimonies left out and marked." if made.left_out else ""
-            )
-            messages.success(request, f"Preservation bag written and validated: {made.path}.{left}")
-        return redirect(back)
-    return TemplateResponse(
+
+    def make(dest: Path) -> str:
+        made = collection_bag_create(collection=collection, dest=dest, user=request.user)
+        left = f" {len(made.left_out)} testimonies left out and marked." if made.left_out else ""
+        return f"Preservation bag written and validated: {made.path}.{left}"
+
+    return _bag_page(
         request,
-        "archive/admin/bag.html",
-        {
-            "what": f"collection {collection.pk}",
-            "title": collection.title,
-            "refusal": None,
-            "collection": True,
-            "folder": settings.TESTIMONIO_BAG_DIR,
-            "back": back,
-        },
+        collection,
+        "collection",
+        make,
+        {"title": collection.title, "refusal": None, "collection": True},
     )
 
 
