@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.deploy.conftest import ROOT, free_port, operator_env, stop_group, wait_for
+from tests.deploy.conftest import ROOT, free_port, operator_env, prepare, stop_group, wait_for
 
 SITE_CONF = ROOT / "deploy" / "nginx" / "testimonio.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -41,13 +41,7 @@ def archive_behind_nginx(tmp_path_factory: pytest.TempPathFactory):
         TESTIMONIO_BEHIND_TLS_PROXY="1",
         TESTIMONIO_PROTECTED_MEDIA="x-accel-redirect",
     )
-    subprocess.run([sys.executable, "-m", "config.secrets"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    prepare(env)
 
     recording = tmp / "speech.ogg"
     wav = tmp / "speech.wav"
