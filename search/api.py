@@ -46,6 +46,7 @@ def _payload(results: SearchResults, page: int) -> dict[str, Any]:
     pages = max(1, -(-results.total_groups // GROUP_PAGE_SIZE))
     return {
         "total": results.total,
+        "total_exact": results.total_exact,
         "total_testimonies": results.total_groups,
         "page": page,
         "pages": pages,

@@ -160,6 +160,13 @@ SCHEMA: dict[str, Any] = {
                 "required": ["total", "total_testimonies", "page", "pages", "groups", "facets"],
                 "properties": {
                     "total": {"type": "integer", "description": "Matching moments (segments)."},
+                    "total_exact": {
+                        "type": "boolean",
+                        "description": (
+                            "False when total is a lower bound: a word said in more than "
+                            "10,000 moments is not counted to the last one."
+                        ),
+                    },
                     "total_testimonies": {"type": "integer"},
                     "page": {"type": "integer"},
                     "pages": {"type": "integer"},

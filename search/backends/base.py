@@ -216,13 +216,17 @@ class SearchResults:
     number counts only segments the asker may see that match the query.
     ``facets_approximate`` is True when a backend counted facets over a
     capped sample of a very large match set (the counts then are lower
-    bounds). Grouped searches fill ``groups`` (one page of testimonies) and
+    bounds). ``total_exact`` is False when ``total`` is a lower bound: a
+    backend that stops counting a very common word's matches (SQLite past
+    its COUNT_WALK, as Elasticsearch past track_total_hits) says "at least".
+    Grouped searches fill ``groups`` (one page of testimonies) and
     ``total_groups``; ``hits`` is then the groups' hits in order.
     ``suggestions`` are spellings that exist in what the asker may see.
     """
 
     hits: tuple[Hit, ...] = ()
     total: int = 0
+    total_exact: bool = True
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=_empty_facets)
     groups: tuple[TestimonyGroup, ...] = ()
     total_groups: int = 0

@@ -88,13 +88,15 @@ FACET_SAMPLE = 1_000
 # alike) are ranked, and the results say they are approximate.
 RANK_CAP = 3_000
 # Up to this many matches are counted by fetching their rowids (one walk
-# gives the count and the ranked candidates); more are counted by COUNT(*),
-# and the candidates are then WALK_RUNS runs of matches, each starting at an
-# evenly spaced point of the index, so old and new testimony are both ranked.
-# At a million segments, walking 50,000 rowids for a common word cost more
-# than ranking it (bench/search.py --segments 1000000, grouped p95: 60 to 64
-# ms with a walk of 50,000, 53 to 58 ms with 10,000 in runs; four to seven
-# word questions 140 to 146 ms, then 94 to 103 ms).
+# gives the count and the ranked candidates). Past it the total is a lower
+# bound (the matches walked), said so by SearchResults.total_exact, as
+# Elasticsearch's track_total_hits does past 10,000: an exact COUNT(*) of a
+# word said in tens of thousands of moments cost more than all the rest of
+# the search (bench/search.py --segments 1000000). The candidates are then
+# WALK_RUNS runs of matches, each starting at an evenly spaced point of the
+# index, so old and new testimony are both ranked. Walking 50,000 rowids for
+# a common word cost more than ranking it (grouped p95: 60 to 64 ms with a
+# walk of 50,000, 53 to 58 ms with 10,000 in runs).
 COUNT_WALK = 10_000
 WALK_RUNS = 5
 # Markers stripped from indexed text, so after html.escape they can only be ours.
@@ -636,40 +638,41 @@ class SearchBackend(BaseSearchBackend):
         counted: Sequence[str] = (),
         minimum: int = 0,
     ) -> tuple[int, list[int], bool]:
-        """(how many segments match, their rowids in order: all of them up to COUNT_WALK,
-        whether that count is exact).
+        """(how many segments match, their rowids in order: all of them up to
+        COUNT_WALK, whether that count is exact).
 
-        One walk answers both for up to COUNT_WALK matches; beyond that (a
-        very common word) an exact COUNT walks again rather than fetch them all,
-        and the rowids are runs spread over the index (:meth:`_walk`).
-        With ``counted`` clauses, each is intersected with each run inside
-        FTS5 and a row must say ``minimum`` of them; past COUNT_WALK the
-        count is then of the walked rows, a lower bound: not exact.
+        Past COUNT_WALK (a very common word) the count is of the rowids
+        walked, a lower bound, and they are runs spread over the index
+        (:meth:`_walk`). With ``counted`` clauses, each is intersected with
+        each run inside FTS5 and a row must say ``minimum`` of them.
         """
-        if counted:
-            _total, runs = self._walk(conn, match, conditions)
-            says: Counter[int] = Counter()
-            for run in runs:
-                for clause in counted:
-                    says.update(
-                        rowid
-                        for (rowid,) in conn.execute(
-                            "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
-                            "AND rowid BETWEEN ? AND ?",
-                            (f"({clause}) AND ({match})", run[0], run[-1]),
-                        )
+        total, runs, exact = self._walk(conn, match, conditions)
+        if not counted:
+            return total, [rowid for run in runs for rowid in run], exact
+        says: Counter[int] = Counter()
+        for run in runs:
+            for clause in counted:
+                says.update(
+                    rowid
+                    for (rowid,) in conn.execute(
+                        "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ? "
+                        "AND rowid BETWEEN ? AND ?",
+                        (f"({clause}) AND ({match})", run[0], run[-1]),
                     )
-            kept = [rowid for run in runs for rowid in run if says[rowid] >= minimum]
-            walked = sum(len(run) for run in runs)
-            return len(kept), kept, walked == _total
-        total, runs = self._walk(conn, match, conditions)
-        return total, [rowid for run in runs for rowid in run], True
+                )
+        kept = [rowid for run in runs for rowid in run if says[rowid] >= minimum]
+        return len(kept), kept, exact
 
     def _walk(
         self, conn: sqlite3.Connection, match: str, conditions: tuple[str, list[object], bool]
-    ) -> tuple[int, list[list[int]]]:
-        """(how many segments match, matching rowids in ascending runs: all of them up to
-        COUNT_WALK, else WALK_RUNS runs spread over the index)."""
+    ) -> tuple[int, list[list[int]], bool]:
+        """(how many segments match, matching rowids in ascending runs, whether that is all).
+
+        Up to COUNT_WALK matches, one run holds them all; past it, WALK_RUNS
+        runs spread over the index, and the count is of the distinct rowids
+        walked: a lower bound, never an extrapolation (which would count
+        rows the asker may not see into the span).
+        """
         where, params, needs_row = conditions
         join = "CROSS JOIN segments s ON s.segment_id = f.rowid " if needs_row else ""
         walk = (
@@ -678,12 +681,7 @@ class SearchBackend(BaseSearchBackend):
         )
         first = [rowid for (rowid,) in conn.execute(walk, [match, *params, 0, COUNT_WALK + 1])]
         if len(first) <= COUNT_WALK:
-            return len(first), [first] if first else []
-        (total,) = conn.execute(
-            f"SELECT COUNT(*) FROM segments_fts f {join}"  # noqa: S608
-            f"WHERE segments_fts MATCH ? AND {where}",
-            [match, *params],
-        ).fetchone()
+            return len(first), [first] if first else [], True
         share = max(1, COUNT_WALK // WALK_RUNS)
         # Two subqueries: SQLite answers a lone MIN or MAX from the key, both at once by a scan.
         low, high = conn.execute(
@@ -695,7 +693,8 @@ class SearchBackend(BaseSearchBackend):
             run = [rowid for (rowid,) in conn.execute(walk, [match, *params, start, share])]
             if run:
                 runs.append(run)
-        return int(total), runs
+        beyond = sum(1 for run in runs[1:] for rowid in run if rowid > first[-1])
+        return len(first) + beyond, runs, False
 
     @staticmethod
     def _facets(
@@ -909,11 +908,11 @@ class SearchBackend(BaseSearchBackend):
         conditions: tuple[str, list[object], bool],
         testimony_ids: Sequence[int],
         matched: Sequence[int],
-        total: int,
+        complete: bool,
     ) -> dict[int, int]:
         """Matching segments per shown testimony.
 
-        With every matching rowid at hand (``matched`` holds ``total``), the
+        With every matching rowid at hand (``complete``), the
         shown testimonies' segments are intersected with them; otherwise each
         testimony is counted inside its rowid range (FTS5 seeks to it), its
         tm_ tag keeping the count exact.
@@ -921,7 +920,7 @@ class SearchBackend(BaseSearchBackend):
         if not testimony_ids:
             return {}
         marks = ", ".join("?" * len(testimony_ids))
-        if len(matched) == total:
+        if complete:
             found = set(matched)
             totals = dict.fromkeys(testimony_ids, 0)
             for testimony_id, segment_id in conn.execute(
@@ -1089,6 +1088,7 @@ class SearchBackend(BaseSearchBackend):
         return SearchResults(
             hits=tuple(hits[segment_id] for _, segment_id, _ in ranked if segment_id in hits),
             total=total + len(extra),
+            total_exact=exact,
             facets=facets,
             facets_approximate=approximate or not exact or (plan.has_text and total > RANK_CAP),
         )
@@ -1137,7 +1137,9 @@ class SearchBackend(BaseSearchBackend):
                 conn, [row for row in candidates if row[1] in shown], plan, access_levels
             )
             totals = self._testimony_totals(
-                conn, match, conditions, page.testimony_ids, matched, total
+                # Past the walk, a row a minimum-should-match rule must be checked on was
+                # checked only if walked: such groups count the walked rows, a lower bound.
+                conn, match, conditions, page.testimony_ids, matched, exact or bool(counted)
             )
             for testimony_id, _segment_id, _similarity in extra:
                 if testimony_id in totals:
@@ -1159,6 +1161,7 @@ class SearchBackend(BaseSearchBackend):
         return SearchResults(
             hits=tuple(hit for group in groups for hit in group.hits),
             total=total + len(extra),
+            total_exact=exact,
             facets=facets or SearchResults().facets,
             groups=groups,
             total_groups=page.total_groups,

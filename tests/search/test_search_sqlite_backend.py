@@ -238,16 +238,16 @@ def restricted(segment_id: int, text: str, access_level: str) -> SegmentDocument
     )
 
 
-@pytest.mark.parametrize("rank_cap", [2, 1_000])
+@pytest.mark.parametrize(("rank_cap", "count_walk"), [(2, 3), (1_000, 3), (1_000, 100)])
 def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
-    monkeypatch: pytest.MonkeyPatch, rank_cap: int
+    monkeypatch: pytest.MonkeyPatch, rank_cap: int, count_walk: int
 ) -> None:
     import search.backends.sqlite as sqlite_backend
 
     # Tiny caps send even this small index down the paths a million segments take:
-    # ranking a capped subset, and counting with COUNT(*) past the walk limit.
+    # ranking a capped subset, and counting only the walked matches past the walk limit.
     monkeypatch.setattr(sqlite_backend, "RANK_CAP", rank_cap)
-    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 3)
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", count_walk)
     backend = SQLiteBackend({"PATH": ":memory:"})
     # Staff segments say the word more often, so they would rank first if seen.
     backend.index_segments(
@@ -255,14 +255,17 @@ def test_ranking_by_the_words_alone_never_shows_what_the_asker_may_not_see(
         + [document(n, "the bail hearing") for n in range(6, 11)]
         + [restricted(n, "bail bail bail", "researchers") for n in range(11, 16)]
     )
+    exact = count_walk >= 10
     for search in (backend.search, backend.search_grouped):
         results = search(parse_query("bail"), access_levels={"public"})
-        assert results.total == 5
+        # Past the walk the total is a lower bound of what the asker may see, never more.
+        assert results.total == 5 if exact else count_walk < results.total <= 5
+        assert results.total_exact is exact
         assert results.hits
         assert {hit.segment_id for hit in results.hits} <= set(range(6, 11))
         assert all("Restricted" not in hit.title for hit in results.hits)
     everyone = backend.search(parse_query("bail"), access_levels={"public", "staff"})
-    assert everyone.total == 10
+    assert everyone.total == 10 if exact else count_walk < everyone.total <= 10
     if rank_cap > 10:
         # Nothing capped: the best-ranked moments come first.
         assert everyone.hits[0].segment_id in range(1, 6)
@@ -295,7 +298,34 @@ def test_a_very_common_word_ranks_moments_from_new_testimony_too(
         results = search(parse_query(question), access_levels={"public"})
         assert results.hits[0].segment_id == best
         assert results.facets_approximate
-    assert backend.search(parse_query("bail"), access_levels={"public"}).total == 30
+    common = backend.search(parse_query("bail"), access_levels={"public"})
+    # Walked: the first 5 matches, then a run of 2 from the middle (15, 16).
+    assert (common.total, common.total_exact) == (7, False)
+    backend.close()
+
+
+def test_a_total_past_the_walk_says_at_least_on_the_page_and_in_the_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import search.backends.sqlite as sqlite_backend
+    from django.template.loader import render_to_string
+
+    from search.api import _payload
+
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 4)
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    backend.index_segments([document(n, "the bail hearing", n) for n in range(1, 11)])
+    counted = backend.search_grouped(parse_query("bail"), access_levels={"public"})
+    assert not counted.total_exact and 4 < counted.total < 10
+    page = render_to_string("search/search.html", {"results": counted, "facets": {}})
+    assert f"At least {counted.total} moments in" in page
+    assert _payload(counted, 1)["total_exact"] is False
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 100)
+    exact = backend.search_grouped(parse_query("bail"), access_levels={"public"})
+    assert exact.total_exact and exact.total == 10
+    page = render_to_string("search/search.html", {"results": exact, "facets": {}})
+    assert "At least" not in page and "10 moments in" in page
+    assert _payload(exact, 1)["total_exact"] is True
     backend.close()
 
 

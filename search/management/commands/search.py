@@ -66,13 +66,15 @@ class Command(BaseCommand):
         if options["json"]:
             payload = {
                 "total": results.total,
+                "total_exact": results.total_exact,
                 "hits": hits,
                 "facets": facets,
                 "facets_approximate": results.facets_approximate,
             }
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
-        self.stdout.write(f"{results.total} moment(s) found")
+        at_least = "" if results.total_exact else "at least "
+        self.stdout.write(f"{at_least}{results.total} moment(s) found")
         for hit in hits:
             self.stdout.write(
                 f"\n[{timecode(hit['start'])}] {hit['title']} (testimony {hit['testimony_id']})"
