@@ -1139,7 +1139,12 @@ class SearchBackend(BaseSearchBackend):
             totals = self._testimony_totals(
                 # Past the walk, a row a minimum-should-match rule must be checked on was
                 # checked only if walked: such groups count the walked rows, a lower bound.
-                conn, match, conditions, page.testimony_ids, matched, exact or bool(counted)
+                conn,
+                match,
+                conditions,
+                page.testimony_ids,
+                matched,
+                exact or bool(counted),
             )
             for testimony_id, _segment_id, _similarity in extra:
                 if testimony_id in totals:

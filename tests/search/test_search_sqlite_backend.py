@@ -307,9 +307,9 @@ def test_a_very_common_word_ranks_moments_from_new_testimony_too(
 def test_a_total_past_the_walk_says_at_least_on_the_page_and_in_the_api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import search.backends.sqlite as sqlite_backend
     from django.template.loader import render_to_string
 
+    import search.backends.sqlite as sqlite_backend
     from search.api import _payload
 
     monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 4)
