@@ -65,11 +65,17 @@ class Clause:
 
 @dataclass(frozen=True)
 class Expansion:
-    """Thesaurus phrases (stems) that stand for the clauses ``clauses`` (of one theme)."""
+    """Thesaurus phrases (stems) that stand for the clauses ``clauses`` (of one theme).
+
+    ``translations`` are those of ``phrases`` in the other language than the
+    term the question said: the same words across the language line, not
+    another way of saying them, so ranking weighs them above a synonym.
+    """
 
     theme: str
     clauses: tuple[int, ...]
     phrases: tuple[Form, ...]
+    translations: tuple[Form, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,17 @@ class MatchPlan:
             if index in expansion.clauses:
                 phrases.extend(expansion.phrases)
         return tuple(dict.fromkeys(phrases))
+
+    def translations_of(self, index: int) -> tuple[Form, ...]:
+        """The thesaurus phrases standing for clause ``index`` in the other language."""
+        return tuple(
+            dict.fromkeys(
+                form
+                for expansion in self.expansions
+                if index in expansion.clauses
+                for form in expansion.translations
+            )
+        )
 
     def alternatives(self, index: int) -> tuple[Form, ...]:
         """What satisfies clause ``index``: its forms, or (unless required) a synonym or near
@@ -210,7 +227,12 @@ def plan_query(query: Query, thesaurus: Thesaurus) -> MatchPlan:
             if phrases:
                 taken.update(phrases)
                 budget -= len(phrases)
-                expansions.append(Expansion(match.term.theme, covered, phrases))
+                crossing = tuple(
+                    other.stems
+                    for other in match.others
+                    if other.language != match.term.language and other.stems in phrases
+                )
+                expansions.append(Expansion(match.term.theme, covered, phrases, crossing))
 
     phrases = tuple(
         tuple(token for word in phrase for token in words(word)) for phrase in query.phrases

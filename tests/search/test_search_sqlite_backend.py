@@ -341,3 +341,24 @@ def test_a_phrase_is_highlighted_as_one_span() -> None:
     assert marked
     assert "<mark>took my fingerprints</mark>," in snippet
     assert "<mark>changed</mark>." in snippet
+
+
+def test_the_typed_words_in_the_other_language_rank_above_a_synonym_in_the_same() -> None:
+    from dataclasses import replace
+
+    backend = SQLiteBackend({"PATH": ":memory:"})
+    backend.index_segments(
+        [
+            # A synonym of "ICE hold" in the question's language, in a short moment...
+            document(1, "the detainer came that week"),
+            # ...and the thesaurus's Spanish for it in a longer one, which length alone
+            # would put second.
+            replace(
+                document(2, "aquella semana llegó para mí la solicitud de retención", 2),
+                language="es",
+            ),
+        ]
+    )
+    results = backend.search(parse_query("ice hold"), access_levels={"public"})
+    assert [hit.segment_id for hit in results.hits] == [2, 1]
+    backend.close()
