@@ -25,6 +25,7 @@ from search.plan import Form, MatchPlan
 
 __all__ = [
     "CROSSING_WEIGHT",
+    "ceiling",
     "FUZZY_WEIGHT",
     "SYNONYM_WEIGHT",
     "TRANSLATION_WEIGHT",
@@ -125,6 +126,17 @@ def _window(hits: dict[int, list[int]]) -> int:
                 del counts[first]
             left += 1
     return best
+
+
+def ceiling(statistics: Statistics) -> float:
+    """The score of a moment of typical length that says each of the question's words once,
+    side by side: what a word score is measured against when it meets another ranking."""
+    idfs = [_idf(frequency, statistics.documents) for frequency in statistics.frequencies]
+    if not idfs:
+        return 0.0
+    # _saturated(1, AVERAGE_WORDS) is 1: each word once in a typical moment scores its idf.
+    mean = sum(idfs) / len(idfs)
+    return sum(idfs) + PROXIMITY_WEIGHT * mean * (len(idfs) - 1)
 
 
 def score(

@@ -64,7 +64,7 @@ from search.fuzzy import Vocabulary, near_words, similar_words
 from search.highlight import hit_snippets
 from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
-from search.ranking import Statistics, own_forms, ranked_window
+from search.ranking import Statistics, ceiling, own_forms, ranked_window
 
 __all__ = ["SearchBackend"]
 
@@ -878,7 +878,9 @@ class SearchBackend(BaseSearchBackend):
                     if total
                     else []
                 )
-                ranked = meaning.fuse(words_first, near)[offset : offset + limit]
+                ranked = meaning.fuse(words_first, near, ceiling(statistics))[
+                    offset : offset + limit
+                ]
             else:
                 ranked = self._ranked(conn, plan, statistics, where, params, total, offset + limit)
                 ranked = ranked[offset : offset + limit]
@@ -989,7 +991,7 @@ class SearchBackend(BaseSearchBackend):
                 else []
             )
             if near and plan.has_text:
-                candidates = meaning.fuse(candidates, near)
+                candidates = meaning.fuse(candidates, near, ceiling(statistics))
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._segment_hits(

@@ -66,7 +66,7 @@ from search.fuzzy import Vocabulary, similar_words
 from search.highlight import hit_snippets
 from search.plan import Clause, Form, MatchPlan
 from search.query import Query, fold
-from search.ranking import Statistics, own_forms, ranked_window
+from search.ranking import Statistics, ceiling, own_forms, ranked_window
 
 __all__ = ["SearchBackend", "match_expression", "segment_match"]
 
@@ -1083,7 +1083,9 @@ class SearchBackend(BaseSearchBackend):
                     if total
                     else []
                 )
-                ranked = meaning.fuse(words_first, near)[offset : offset + limit]
+                ranked = meaning.fuse(words_first, near, ceiling(statistics))[
+                    offset : offset + limit
+                ]
             else:
                 ranked = self._ranked(
                     conn, plan, statistics, _spread(matched, RANK_CAP), limit, offset
@@ -1134,7 +1136,7 @@ class SearchBackend(BaseSearchBackend):
                     else []
                 )
                 if near:
-                    candidates = meaning.fuse(candidates, near)
+                    candidates = meaning.fuse(candidates, near, ceiling(statistics))
             page = plan_groups(candidates, limit, offset, per_group, testimonies)
             shown = {sid for ids in page.segment_ids.values() for sid in ids}
             hits = self._hits(

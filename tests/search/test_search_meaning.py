@@ -357,3 +357,37 @@ def test_one_ranking_keeps_how_far_apart_the_scores_are() -> None:
     # A moment barely near the question adds nothing below the floor.
     only_far = meaning.fuse([], [(1, 13, meaning.SIMILARITY_FLOOR - 0.05)])
     assert [score for _, _, score in only_far] == [0.0]
+
+
+def test_a_word_match_is_measured_against_the_whole_question_not_the_best_match() -> None:
+    # The best word match says one of the question's four words: by the best score
+    # it would count as a full match and stay ahead of a close paraphrase.
+    words = [(1, 10, 3.0)]
+    near = [(2, 11, 0.6)]
+
+    by_best = [segment_id for _, segment_id, _ in meaning.fuse(words, near)]
+    by_ceiling = [segment_id for _, segment_id, _ in meaning.fuse(words, near, ceiling=12.0)]
+
+    assert by_best == [10, 11]
+    assert by_ceiling == [11, 10]
+    # A moment scoring past the ceiling (a word said twice) counts as a full match, no more.
+    (past,) = meaning.fuse([(1, 10, 20.0)], [], ceiling=12.0)
+    assert past[2] == meaning.WORDS_WEIGHT
+
+
+def test_the_ceiling_is_a_typical_moment_saying_each_word_once_side_by_side() -> None:
+    from search.expansion import Thesaurus
+    from search.plan import plan_query
+    from search.query import parse_query
+    from search.ranking import AVERAGE_WORDS, Statistics, ceiling, score, scoring_clauses
+
+    plan = plan_query(parse_query("jail bail"), Thesaurus())
+    statistics = Statistics(documents=1_000, frequencies=(10, 40))
+    moment = ["jail", "bail", *["other"] * (int(AVERAGE_WORDS) - 2)]
+    one_word = ["jail", *["other"] * (int(AVERAGE_WORDS) - 1)]
+
+    full = score(scoring_clauses(plan), statistics, moment)
+    assert abs(full - ceiling(statistics)) < 1e-5
+    # One of the two words, the rarer: about half of the question.
+    assert 0.4 < score(scoring_clauses(plan), statistics, one_word) / ceiling(statistics) < 0.6
+    assert ceiling(Statistics(documents=1_000, frequencies=())) == 0.0
