@@ -320,3 +320,21 @@ def test_the_allowance_is_counted_in_a_shared_redis_cache(settings) -> None:
     server.incr(key)
     assert client.get("/api/search/", {"q": "hold"}).status_code == 429
     server.delete(key)
+
+
+@pytest.mark.usefixtures("indexed")
+def test_a_total_past_the_count_limit_says_at_least_everywhere(monkeypatch) -> None:
+    import search.backends.sqlite as sqlite_backend
+
+    # A walk limit of one plays a word said in more moments than are counted.
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 1)
+    body = Client().get("/api/search/", {"q": "hold"}).json()
+    assert body["total_exact"] is False and 1 < body["total"] <= 3
+    html = Client().get("/search/", {"q": "hold"}).content.decode()
+    assert f"At least {body['total']} moments in" in html
+    out = StringIO()
+    call_command("search", "hold", stdout=out)
+    assert out.getvalue().startswith(f"at least {body['total']} moment(s) found")
+    monkeypatch.setattr(sqlite_backend, "COUNT_WALK", 10_000)
+    body = Client().get("/api/search/", {"q": "hold"}).json()
+    assert body["total_exact"] is True and body["total"] == 3
