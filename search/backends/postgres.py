@@ -797,6 +797,7 @@ class SearchBackend(BaseSearchBackend):
         self,
         conn: psycopg.Connection,
         query: Query,
+        plan: MatchPlan,
         access_levels: frozenset[str],
         where: sql.Composable,
         params: list[Any],
@@ -806,7 +807,7 @@ class SearchBackend(BaseSearchBackend):
         Candidates are checked on the live table, access level and every
         filter included, before any is counted or shown.
         """
-        if not self.meaning or not meaning.wanted(query):
+        if not self.meaning or not meaning.wanted(query, plan):
             return [], set()
         stats = conn.execute(
             "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relid = "
@@ -814,7 +815,7 @@ class SearchBackend(BaseSearchBackend):
             (self._table_name,),
         ).fetchone()
         near = self._vectors.nearest(
-            meaning.question_vector(meaning.question(query)),
+            meaning.question_vector(meaning.question(query, plan)),
             access_levels,
             meaning.CANDIDATES * 2,
             version=(stats, self._writes),
@@ -857,7 +858,7 @@ class SearchBackend(BaseSearchBackend):
             plan, statistics = self._prepare(conn, query, access_levels)
             where, params = self._segment_where(plan, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            near, by_words = self._meaning(conn, query, access_levels, where, params)
+            near, by_words = self._meaning(conn, query, plan, access_levels, where, params)
             extra = [row for row in near if row[1] not in by_words]
             if extra:
                 facets = self._with_extra_facets(conn, facets, extra)
@@ -979,7 +980,7 @@ class SearchBackend(BaseSearchBackend):
             where, params = self._segment_where(plan, query, access_levels)
             testimonies = self._testimony_scores(conn, query, access_levels)
             total, facets = self._totals(conn, where, params)
-            near, by_words = self._meaning(conn, query, access_levels, where, params)
+            near, by_words = self._meaning(conn, query, plan, access_levels, where, params)
             extra = [row for row in near if row[1] not in by_words]
             if extra:
                 facets = self._with_extra_facets(conn, facets, extra)

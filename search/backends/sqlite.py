@@ -1008,6 +1008,7 @@ class SearchBackend(BaseSearchBackend):
         self,
         conn: sqlite3.Connection,
         query: Query,
+        plan: MatchPlan,
         access_levels: frozenset[str],
         conditions: tuple[str, list[object], bool],
         matched: Sequence[int],
@@ -1018,11 +1019,11 @@ class SearchBackend(BaseSearchBackend):
         access level and every filter in one MATCH on its own rowid (FTS5
         answers that directly).
         """
-        if not self.meaning or not meaning.wanted(query):
+        if not self.meaning or not meaning.wanted(query, plan):
             return [], []
         (version,) = conn.execute("SELECT value FROM meta WHERE key = 'meaning'").fetchone()
         near = self._vectors.nearest(
-            meaning.question_vector(meaning.question(query)),
+            meaning.question_vector(meaning.question(query, plan)),
             access_levels,
             meaning.CANDIDATES * 2,
             version=version,
@@ -1061,7 +1062,7 @@ class SearchBackend(BaseSearchBackend):
                 conn, query, access_levels
             )
             total, matched, exact = self._matching(conn, match, conditions, counted, plan.minimum)
-            near, missed = self._meaning(conn, query, access_levels, conditions, matched)
+            near, missed = self._meaning(conn, query, plan, access_levels, conditions, matched)
             extra = [segment_id for _, segment_id, _ in missed]
             if not total and not extra:
                 return SearchResults()
@@ -1113,7 +1114,7 @@ class SearchBackend(BaseSearchBackend):
             )
             testimonies = self._testimony_scores(conn, query, access_levels)
             total, matched, exact = self._matching(conn, match, conditions, counted, plan.minimum)
-            near, extra = self._meaning(conn, query, access_levels, conditions, matched)
+            near, extra = self._meaning(conn, query, plan, access_levels, conditions, matched)
             if not total and not testimonies and not extra:
                 return SearchResults()
             facets, approximate = (

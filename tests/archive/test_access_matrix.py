@@ -271,6 +271,8 @@ def test_search_by_meaning_reveals_no_hidden_canary(role, meaning_on, spoken_arc
     for question in (
         "kept in custody for deportation officers",
         "held for immigration agents after my release",
+        # Spanish, asked by meaning in its thesaurus English ("ICE detainer ...").
+        "me dejaron con una orden de retención al salir",
     ):
         bodies = _search_bodies(client, question)
         for (level, state), testimony in spoken_archive.items():

@@ -114,6 +114,24 @@ class MeaningContract:
         languages = {facet.value: facet.count for facet in results.facets["language"]}
         assert languages.get("en", 0) >= 1 and languages.get("es", 0) >= 1
 
+    def test_a_spanish_question_meets_an_english_moment_through_the_thesaurus_english(
+        self, backend: SearchBackend, tmp_path: Path
+    ) -> None:
+        studied = moment(
+            401, 4, "While incarcerated I studied literature with professors from the university."
+        )
+        backend.index_segments([studied])
+        # "educación en prisión" is a term of a theme whose English is "education in prison":
+        # the encoder reads that, and the moment says none of those words.
+        results = backend.search(parse_query("educación en prisión"), access_levels=PUBLIC)
+        assert 401 in segment_ids(results)
+
+        words_only = self.create_backend(tmp_path / "words", meaning=False)
+        words_only.index_segments([*ARCHIVE, studied])
+        alone = words_only.search(parse_query("educación en prisión"), access_levels=PUBLIC)
+        assert 401 not in segment_ids(alone)
+        words_only.close()
+
     def test_a_word_match_stays_ahead_of_a_loose_paraphrase(self, backend: SearchBackend) -> None:
         results = backend.search(parse_query("cold room border station"), access_levels=PUBLIC)
 
@@ -254,7 +272,8 @@ class TestPostgreSQL(MeaningContract):
     [
         ("teenager groomed by a much older man", True),
         ("ICE detainer", True),
-        ("trata de personas", False),  # Spanish: the words and the lexicon serve it
+        ("trata de personas", True),  # Spanish, read as the thesaurus's "human trafficking"
+        ("cantaba en el coro", False),  # Spanish with no thesaurus term: the words serve it
         ('"ice hold"', False),  # a phrase asks for exact words
         ("+detainer bail", False),
         ("bail -mail", False),
@@ -262,7 +281,28 @@ class TestPostgreSQL(MeaningContract):
     ],
 )
 def test_which_questions_are_also_asked_by_meaning(text: str, asked: bool) -> None:
-    assert meaning.wanted(parse_query(text)) is asked
+    from search.expansion import seed_thesaurus
+    from search.plan import plan_query
+
+    query = parse_query(text)
+    assert meaning.wanted(query, plan_query(query, seed_thesaurus())) is asked
+
+
+def test_a_spanish_question_is_encoded_in_the_english_of_its_thesaurus_terms() -> None:
+    from search.expansion import seed_thesaurus
+    from search.plan import plan_query
+
+    def encoded(text: str) -> str:
+        query = parse_query(text)
+        return meaning.question(query, plan_query(query, seed_thesaurus()))
+
+    # The English term spelt most like the Spanish one comes first, the theme's name otherwise.
+    assert encoded("orden de protección en la corte familiar") == "order of protection family court"
+    assert encoded("trata de personas") == "human trafficking"
+    # Words no term covers stay as typed; English questions are encoded as typed.
+    assert encoded("indulto del gobernador") == "pardon and clemency gobernador"
+    assert encoded("teenager groomed by a much older man") == PARAPHRASE
+    assert not meaning.wanted(parse_query("trata de personas"))  # no plan, no English
 
 
 def test_the_elasticsearch_body_asks_knn_under_the_same_filters() -> None:
@@ -304,12 +344,17 @@ def test_the_elasticsearch_backend_sends_vectors_and_the_question(tmp_path: Path
     backend = ElasticsearchBackend({"CLIENT": client, "MEANING": True, "INDEX": "t"})
     backend._ready = backend._mapped = True
     backend.search(parse_query(PARAPHRASE), access_levels=PUBLIC)
-    backend.search(parse_query("trata de personas"), access_levels=PUBLIC)
+    backend.search(parse_query("cantaba en el coro"), access_levels=PUBLIC)
+    backend.search(parse_query("educación en prisión"), access_levels=PUBLIC)
 
     asked = client.bodies[0]["knn"]
     near = meaning.encode([GROOMED])[0]
     assert sum(a * b for a, b in zip(asked["query_vector"], near, strict=True)) > 0.3
     assert "knn" not in client.bodies[1]
+    # A Spanish question with a thesaurus term is asked in that term's English.
+    english = meaning.encode(["education in prison"])[0]
+    glossed = client.bodies[2]["knn"]["query_vector"]
+    assert sum(a * b for a, b in zip(glossed, english, strict=True)) > 0.99
     vectors = backend._meaning_vectors(ARCHIVE[:2])
     assert sorted(vectors) == [101, 102] and len(vectors[101]) == meaning.DIMENSIONS
 
