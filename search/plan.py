@@ -273,15 +273,15 @@ def plan_query(query: Query, thesaurus: Thesaurus) -> MatchPlan:
                     for other in match.others
                     if other.language != match.term.language and other.stems in phrases
                 )
-                english = _closest_first(
-                    match.term,
-                    [
-                        other
-                        for other in match.others
-                        if match.term.language == "es"
-                        and other.language == "en"
-                        and other.stems in phrases
-                    ],
+                # Every English term of the theme, one spelt as the Spanish ("arresto",
+                # "arrest") too: an expansion leaves that out, the words already match it.
+                english = (
+                    _closest_first(
+                        match.term,
+                        [t for t in thesaurus.theme_terms(match.term.theme) if t.language == "en"],
+                    )
+                    if match.term.language == "es"
+                    else ()
                 )
                 expansions.append(Expansion(match.term.theme, covered, phrases, crossing, english))
 

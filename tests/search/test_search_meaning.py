@@ -299,8 +299,10 @@ def test_a_spanish_question_is_encoded_in_the_english_of_its_thesaurus_terms() -
     # The English term spelt most like the Spanish one comes first, the theme's name otherwise.
     assert encoded("orden de protección en la corte familiar") == "order of protection family court"
     assert encoded("trata de personas") == "human trafficking"
-    # Words no term covers stay as typed; English questions are encoded as typed.
-    assert encoded("indulto del gobernador") == "pardon and clemency gobernador"
+    # A word the lexicon knows is glossed too; with nothing glossed, and in English, the
+    # question is encoded as typed.
+    assert encoded("indulto del gobernador") == "pardon and clemency governor"
+    assert encoded("cantaba en el coro") == "cantaba en el coro"
     assert encoded("teenager groomed by a much older man") == PARAPHRASE
     assert not meaning.wanted(parse_query("trata de personas"))  # no plan, no English
 
