@@ -196,7 +196,7 @@ LIKENESS = 60  # rapidfuzz token_sort_ratio of a term and its likely translation
 
 def _closest_first(term: Term, english: Sequence[Term]) -> tuple[str, ...]:
     """The English terms' words, the one spelt most like ``term`` first: of a theme's
-    terms, the likeliest translation ("orden de protección": "protection order", not the
+    terms, the likeliest translation ("orden de protección": "order of protection", not the
     theme's name "domestic violence"), as Spanish and English share most Latin words."""
     said = " ".join(term.words)
     texts = [" ".join(other.words) for other in english]
