@@ -57,8 +57,8 @@ __all__ = [
     "from_bytes",
     "fuse",
     "passage",
+    "question",
     "to_bytes",
-    "wanted",
 ]
 
 logger = logging.getLogger(__name__)
@@ -100,34 +100,31 @@ class MeaningUnavailable(RuntimeError):
     """The sentence encoder cannot be loaded; the message says what to install."""
 
 
-def wanted(query: Query, plan: MatchPlan | None = None) -> bool:
-    """Whether a question is also looked up by meaning.
+def question(query: Query, plan: MatchPlan | None = None) -> str | None:
+    """The text a question is encoded as, or None when it is not looked up by meaning.
 
     Only free words: phrases, ``+word``, "all words" and exclusions ask for
-    exact words, and a meaning match could say none of them. A question in
-    Spanish only through the English words the thesaurus and lexicon give
-    it (:meth:`MatchPlan.english_gloss`): the encoder reads English.
+    exact words, and a meaning match could say none of them. The words are
+    encoded in the order typed; a Spanish question only through the English
+    words the thesaurus and lexicon give it (:meth:`MatchPlan.english_gloss`),
+    because the encoder reads English. One function decides both, so the
+    gloss is worked out once per question.
     """
     if not query.terms or query.phrases or query.required or query.match_all:
-        return False
+        return None
     if query.exclusions or all(_stop_word(term) for term in query.terms):
-        return False
-    if guess_language(query.terms) != "es":
-        return True
-    return plan is not None and bool(plan.english_gloss())
+        return None
+    gloss = plan.english_gloss() if plan is not None else ""
+    if gloss:
+        return gloss
+    if guess_language(query.terms) == "es":
+        return None
+    return " ".join(query.terms)
 
 
 def _stop_word(term: str) -> bool:
     folded = fold(term)
     return is_stop_word(folded, "en") or is_stop_word(folded, "es")
-
-
-def question(query: Query, plan: MatchPlan | None = None) -> str:
-    """The text encoded for a question: its words, in the order typed; a Spanish one in
-    the English words its plan gives."""
-    if plan is not None and (gloss := plan.english_gloss()):
-        return gloss
-    return " ".join(query.terms)
 
 
 def passage(document: SegmentDocument) -> str:

@@ -98,20 +98,21 @@ class MatchPlan:
 
     def expansions_of(self, index: int) -> tuple[Form, ...]:
         """Every thesaurus phrase standing (also) for clause ``index``."""
-        phrases: list[Form] = []
-        for expansion in self.expansions:
-            if index in expansion.clauses:
-                phrases.extend(expansion.phrases)
-        return tuple(dict.fromkeys(phrases))
+        return self._standing_for(index, lambda expansion: expansion.phrases)
 
     def translations_of(self, index: int) -> tuple[Form, ...]:
         """The thesaurus phrases standing for clause ``index`` in the other language."""
+        return self._standing_for(index, lambda expansion: expansion.translations)
+
+    def _standing_for(
+        self, index: int, forms: Callable[[Expansion], Sequence[Form]]
+    ) -> tuple[Form, ...]:
         return tuple(
             dict.fromkeys(
                 form
                 for expansion in self.expansions
                 if index in expansion.clauses
-                for form in expansion.translations
+                for form in forms(expansion)
             )
         )
 

@@ -965,10 +965,10 @@ class SearchBackend(BaseSearchBackend):
     def _question(self, query: Query) -> list[float] | None:
         if not self.meaning:
             return None
-        plan = self.plan(query)
-        if not meaning.wanted(query, plan):
+        text = meaning.question(query, self.plan(query))
+        if text is None:
             return None
-        return [float(value) for value in meaning.question_vector(meaning.question(query, plan))]
+        return [float(value) for value in meaning.question_vector(text)]
 
     def _index_segments(self, documents: list[SegmentDocument]) -> None:
         # wait_for: a published testimony is findable when the save returns.

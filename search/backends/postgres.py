@@ -807,7 +807,8 @@ class SearchBackend(BaseSearchBackend):
         Candidates are checked on the live table, access level and every
         filter included, before any is counted or shown.
         """
-        if not self.meaning or not meaning.wanted(query, plan):
+        text = meaning.question(query, plan) if self.meaning else None
+        if text is None:
             return [], set()
         stats = conn.execute(
             "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE relid = "
@@ -815,7 +816,7 @@ class SearchBackend(BaseSearchBackend):
             (self._table_name,),
         ).fetchone()
         near = self._vectors.nearest(
-            meaning.question_vector(meaning.question(query, plan)),
+            meaning.question_vector(text),
             access_levels,
             meaning.CANDIDATES * 2,
             version=(stats, self._writes),

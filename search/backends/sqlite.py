@@ -1019,11 +1019,12 @@ class SearchBackend(BaseSearchBackend):
         access level and every filter in one MATCH on its own rowid (FTS5
         answers that directly).
         """
-        if not self.meaning or not meaning.wanted(query, plan):
+        text = meaning.question(query, plan) if self.meaning else None
+        if text is None:
             return [], []
         (version,) = conn.execute("SELECT value FROM meta WHERE key = 'meaning'").fetchone()
         near = self._vectors.nearest(
-            meaning.question_vector(meaning.question(query, plan)),
+            meaning.question_vector(text),
             access_levels,
             meaning.CANDIDATES * 2,
             version=version,

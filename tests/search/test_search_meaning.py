@@ -285,26 +285,26 @@ def test_which_questions_are_also_asked_by_meaning(text: str, asked: bool) -> No
     from search.plan import plan_query
 
     query = parse_query(text)
-    assert meaning.wanted(query, plan_query(query, seed_thesaurus())) is asked
+    assert (meaning.question(query, plan_query(query, seed_thesaurus())) is not None) is asked
 
 
 def test_a_spanish_question_is_encoded_in_the_english_of_its_thesaurus_terms() -> None:
     from search.expansion import seed_thesaurus
     from search.plan import plan_query
 
-    def encoded(text: str) -> str:
+    def encoded(text: str) -> str | None:
         query = parse_query(text)
         return meaning.question(query, plan_query(query, seed_thesaurus()))
 
     # The English term spelt most like the Spanish one comes first, the theme's name otherwise.
     assert encoded("orden de protección en la corte familiar") == "order of protection family court"
     assert encoded("trata de personas") == "human trafficking"
-    # A word the lexicon knows is glossed too; with nothing glossed, and in English, the
-    # question is encoded as typed.
+    # A word the lexicon knows is glossed too; a Spanish question with nothing glossed is
+    # left to the words, and an English one is encoded as typed.
     assert encoded("indulto del gobernador") == "pardon and clemency governor"
-    assert encoded("cantaba en el coro") == "cantaba en el coro"
+    assert encoded("cantaba en el coro") is None
     assert encoded("teenager groomed by a much older man") == PARAPHRASE
-    assert not meaning.wanted(parse_query("trata de personas"))  # no plan, no English
+    assert meaning.question(parse_query("trata de personas")) is None  # no plan, no English
 
 
 def test_the_elasticsearch_body_asks_knn_under_the_same_filters() -> None:
