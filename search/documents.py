@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from archive import access
 from archive.models import TestimonyPage, ThemeStatus
 from archive.privacy.redaction import public_text
 from archive.transcripts.public import public_translation_segments
+from search import meaning
 from search.backends.base import SegmentDocument, TestimonyDocument
 
 
@@ -64,7 +67,21 @@ def testimony_documents(
                 **common,
             )
         )
-    return segments, about
+    return _in_context(segments), about
+
+
+def _in_context(segments: list[SegmentDocument]) -> list[SegmentDocument]:
+    """Each moment with what its neighbours say, as the sentence encoder reads them."""
+    said = [meaning.passage(segment) for segment in segments]
+    return [
+        replace(
+            segment,
+            context=" ".join(
+                said[n] for n in (number - 1, number + 1) if 0 <= n < len(said) and said[n]
+            ),
+        )
+        for number, segment in enumerate(segments)
+    ]
 
 
 def _aligned_translations(said: list, translated: list) -> dict[int, str]:

@@ -109,6 +109,9 @@ class SegmentDocument(_Recorded):
     # The English machine translation of what was said here ("" for English
     # testimony): an English question reaches a Spanish moment through it.
     translation: str = ""
+    # What the moments just before and after say (as the encoder reads them):
+    # a moment is read by meaning in its place in the story. Never shown.
+    context: str = ""
 
 
 @dataclass(frozen=True)

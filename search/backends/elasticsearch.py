@@ -956,7 +956,7 @@ class SearchBackend(BaseSearchBackend):
         if not self.meaning:
             return {}
         segments = [doc for doc in documents if isinstance(doc, SegmentDocument)]
-        vectors = meaning.encode([meaning.passage(doc) for doc in segments])
+        vectors = meaning.encode_documents(segments)
         return {
             doc.segment_id: [float(value) for value in vector]
             for doc, vector in zip(segments, vectors, strict=True)

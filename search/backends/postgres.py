@@ -352,7 +352,7 @@ class SearchBackend(BaseSearchBackend):
         ).format(self.table)
         # Encoded before the connection is taken: the model is the slow part.
         vectors = (
-            [meaning.to_bytes(v) for v in meaning.encode([meaning.passage(d) for d in documents])]
+            [meaning.to_bytes(v) for v in meaning.encode_documents(documents)]
             if self.meaning
             else [None] * len(documents)
         )

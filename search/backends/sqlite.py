@@ -516,7 +516,7 @@ class SearchBackend(BaseSearchBackend):
                 )
             )
         # Encoded before the write lock is taken: the model is the slow part.
-        vectors = meaning.encode([meaning.passage(d) for d in documents]) if self.meaning else ()
+        vectors = meaning.encode_documents(documents) if self.meaning else ()
         with self._transaction("store segments") as conn:
             conn.executemany(_UPSERT, rows)
             if self.meaning:

@@ -196,6 +196,20 @@ def test_applied_phone_number_is_masked_in_text_and_gone_from_search(testimony, 
     assert "0143" not in hits[0]["snippet"]
 
 
+def test_a_neighbour_read_by_meaning_hears_the_redaction_not_the_number(testimony):
+    """The encoder reads each moment with its neighbours' words: the public words only."""
+    from search.documents import testimony_documents
+
+    redaction_apply(redaction=phone_redaction(testimony), by=None)
+
+    segments, _ = testimony_documents(TestimonyPage.objects.get(pk=testimony.pk))
+
+    arrived, phone = segments
+    assert arrived.context == f"Call me at {REDACTION_MARK} tomorrow."
+    assert "0143" not in arrived.context + phone.context
+    assert phone.context == "I arrived in the winter."
+
+
 def test_dismissed_span_stays_visible_and_searchable(testimony, search):
     redaction = phone_redaction(testimony)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,26 @@ class MeaningContract:
         alone = words_only.search(parse_query("educación en prisión"), access_levels=PUBLIC)
         assert 401 not in segment_ids(alone)
         words_only.close()
+
+    def test_a_moment_is_read_in_its_place_in_the_story(self, backend: SearchBackend) -> None:
+        # Two moments say the same words; only one follows the prison gate. A question
+        # spanning both sentences finds that one first, though neither says "mother".
+        released = "He walked out at nine in the morning with a paper bag."
+        backend.index_segments(
+            [
+                replace(moment(501, 5, released), context="We planted tomatoes that spring."),
+                replace(
+                    moment(601, 6, released),
+                    context="My mother was waiting for me outside the prison gate.",
+                ),
+            ]
+        )
+        question = "his mother waited at the prison gate the morning he was released"
+
+        results = backend.search(parse_query(question), access_levels=PUBLIC)
+
+        scores = {hit.segment_id: hit.score for hit in results.hits}
+        assert scores[601] > scores[501]
 
     def test_a_word_match_stays_ahead_of_a_loose_paraphrase(self, backend: SearchBackend) -> None:
         results = backend.search(parse_query("cold room border station"), access_levels=PUBLIC)
