@@ -167,7 +167,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'testimonio.sqlite3'}"),
+        # bin/serve keeps each server thread's connection (60 s): opening one per
+        # request was a tenth of a web worker's time under load (bench/load.py).
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 
 import pytest
 import requests
@@ -100,3 +101,21 @@ def test_stopping_bin_serve_stops_its_server(served) -> None:
     assert process.wait(timeout=60) is not None
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/", timeout=5)
+
+
+def test_the_web_entry_point_runs_numpys_blas_on_one_thread_per_request(tmp_path) -> None:
+    # Visitors are served a thread each; BLAS threads of their own spun on the
+    # same two cores (bench/load.py). Checked in a fresh interpreter, as a server starts.
+    probe = (
+        "import config.wsgi, numpy, threadpoolctl; "
+        "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() "
+        "if p['user_api'] == 'blas'}))"
+    )
+    env = {k: v for k, v in operator_env(tmp_path).items() if k != "OPENBLAS_NUM_THREADS"}
+    subprocess.run([sys.executable, "-m", "config.secrets"], cwd=ROOT, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "[1]"
