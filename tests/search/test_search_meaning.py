@@ -328,6 +328,20 @@ def test_a_spanish_question_is_encoded_in_the_english_of_its_thesaurus_terms() -
     assert meaning.question(parse_query("trata de personas")) is None  # no plan, no English
 
 
+def test_a_neighbour_about_something_else_barely_moves_a_moment() -> None:
+    released = "He walked out at nine in the morning with a paper bag."
+    alone = meaning.encode([released])[0]
+
+    def leaned(context: str) -> float:
+        (vector,) = meaning.encode_documents([replace(moment(1, 1, released), context=context)])
+        return float(vector @ alone)
+
+    related = leaned("My mother was waiting for me outside the prison gate when I was released.")
+    unrelated = leaned("We planted tomatoes that spring.")
+    assert unrelated > related
+    assert unrelated > 0.98
+
+
 def test_the_elasticsearch_body_asks_knn_under_the_same_filters() -> None:
     from search.backends.elasticsearch import grouped_body, index_body, search_body
 
