@@ -180,11 +180,11 @@ def main() -> None:
             f"{len(targets['page'])} testimonies, {len(targets['media'])} media links",
         )
         if args.warmup > 0:
-            warmed = run(base, targets, args.clients, args.warmup)
+            warmed, _ = run(base, targets, args.clients, args.warmup)
             print(
                 f"warm-up, not counted: {args.warmup} s, {sum(map(len, warmed.values()))} requests"
             )
-        report(run(base, targets, args.clients, args.seconds), args.clients, args.seconds)
+        report(*run(base, targets, args.clients, args.seconds), args.clients)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -194,8 +194,11 @@ def main() -> None:
 Timings = dict[str, list[tuple[float, bool]]]
 
 
-def run(base: str, targets: dict[str, list[str]], clients: int, seconds: int) -> Timings:
-    """``clients`` visitors for ``seconds``: per kind of request, (milliseconds, failed)."""
+def run(
+    base: str, targets: dict[str, list[str]], clients: int, seconds: int
+) -> tuple[Timings, float]:
+    """``clients`` visitors for ``seconds``: per kind of request, (milliseconds, failed);
+    and the seconds until the last request in flight answered."""
     timings: Timings = defaultdict(list)
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -235,17 +238,18 @@ def run(base: str, targets: dict[str, list[str]], clients: int, seconds: int) ->
                 timings[kind].append((elapsed, failed))
 
     threads = [threading.Thread(target=visitor, args=(n,)) for n in range(clients)]
+    began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return timings
+    return timings, time.monotonic() - began
 
 
-def report(timings: Timings, clients: int, seconds: int) -> None:
+def report(timings: Timings, wall: float, clients: int) -> None:
     total = sum(len(t) for t in timings.values())
     errors = {kind: sum(failed for _, failed in rows) for kind, rows in timings.items()}
-    print(f"{clients} clients, {seconds} s: {total} requests, {total / seconds:.1f} req/s, "
+    print(f"{clients} clients, {wall:.0f} s: {total} requests, {total / wall:.1f} req/s, "
           f"{sum(errors.values())} errors")  # fmt: skip
     print(f"{'request':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind in sorted(timings):
